@@ -1,0 +1,3 @@
+from ketplan.cli import main
+
+main()

@@ -1,0 +1,74 @@
+"""The `ketplan` command line: parses arguments, calls the core, hands results to an exporter.
+
+Start-up matters (ketplan runs in shell loops), so command modules import exporters, rich
+tables, icalendar and holidays inside the code path that needs them, never at the top.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+import typer
+from typer.core import TyperGroup
+
+from ketplan import __version__
+from ketplan.cli.errors import run_guarded
+
+EXIT_CODES_HELP = "Exit codes: 0 success; 2 invalid input or refused dose; 1 unexpected internal failure."
+
+
+class KetplanGroup(TyperGroup):
+    """Routes every failure through one handler: a one-line message and a documented exit code."""
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        argv = list(sys.argv[1:] if args is None else args)
+        code = run_guarded(
+            lambda: super(KetplanGroup, self).main(
+                args=argv, prog_name=prog_name or "ketplan", complete_var=complete_var,
+                standalone_mode=False, **extra,
+            ),
+            debug="--debug" in argv or os.environ.get("KETPLAN_DEBUG", "") not in ("", "0"),
+        )
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+app = typer.Typer(
+    cls=KetplanGroup,
+    name="ketplan",
+    help=(
+        "Plan ketamine and esketamine courses for treatment-resistant depression: weight-based "
+        "doses a nurse can draw up, session calendars, iCalendar files.\n\n"
+        "Clinical decision support only: not a substitute for clinical judgement or the product label. "
+        + EXIT_CODES_HELP
+    ),
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        print(f"ketplan {__version__}")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Show the version and exit."),
+    debug: bool = typer.Option(False, "--debug", help="Show a full traceback on an internal failure (or set KETPLAN_DEBUG=1)."),
+) -> None:
+    """ketplan: ketamine and esketamine treatment planner."""
+
+
+from ketplan.cli import dose as _dose  # noqa: E402,F401  (registers `ketplan dose`)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    typer.main.get_command(app).main(prog_name="ketplan")

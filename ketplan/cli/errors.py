@@ -1,0 +1,88 @@
+"""One place that turns every failure into a one-line message and an exit code.
+
+0 success; 2 invalid input or refused dose (nothing on stdout); 1 unexpected internal failure
+(a traceback only with --debug or KETPLAN_DEBUG=1).
+"""
+
+from __future__ import annotations
+
+import errno
+import sys
+from collections.abc import Callable
+
+from typer._click import exceptions as click_exceptions
+
+from ketplan.core.errors import KetplanError
+
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+
+
+def _say(message: str) -> None:
+    line = " ".join(str(message).split())
+    try:
+        print(f"ketplan: error: {line}", file=sys.stderr)
+    except (OSError, ValueError):
+        pass
+
+
+def _usage_message(error: click_exceptions.ClickException) -> str:
+    message = error.format_message()
+    ctx = getattr(error, "ctx", None)
+    if ctx is not None:
+        message += f" (see '{ctx.command_path} --help')"
+    return message
+
+
+def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
+    try:
+        result = call()
+    except KetplanError as error:
+        _say(error.message)
+        return EXIT_INVALID
+    except click_exceptions.NoArgsIsHelpError:
+        return EXIT_OK  # bare `ketplan`: the help was shown, nothing went wrong
+    except click_exceptions.UsageError as error:
+        _say(_usage_message(error))
+        return EXIT_INVALID
+    except click_exceptions.ClickException as error:
+        _say(error.format_message())
+        return error.exit_code if error.exit_code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
+    except click_exceptions.Abort:
+        _say("aborted")
+        return EXIT_INTERNAL
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        _silence_broken_stdout()
+        return EXIT_INTERNAL
+    except OSError as error:
+        if error.errno == errno.EPIPE:
+            _silence_broken_stdout()
+            return EXIT_INTERNAL
+        return _internal(error, debug)
+    except Exception as error:  # noqa: BLE001 - the one place that catches everything
+        return _internal(error, debug)
+    if isinstance(result, int) and not isinstance(result, bool):
+        return result
+    return EXIT_OK
+
+
+def _internal(error: BaseException, debug: bool) -> int:
+    if debug:
+        import traceback
+
+        traceback.print_exception(error, file=sys.stderr)
+    _say(f"internal failure ({type(error).__name__}: {error}); run with --debug or KETPLAN_DEBUG=1 for details")
+    return EXIT_INTERNAL
+
+
+def _silence_broken_stdout() -> None:
+    # The reader went away (`ketplan ... | head -1`): point stdout at devnull so the
+    # interpreter's final flush does not print a second error.
+    import os
+
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass

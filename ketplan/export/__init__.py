@@ -1,0 +1,1 @@
+"""Exporters: turn core results into tables, JSON, CSV and iCalendar. No clinical logic here."""
