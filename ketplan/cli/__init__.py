@@ -66,7 +66,9 @@ def _root(
     """ketplan: ketamine and esketamine treatment planner."""
 
 
-from ketplan.cli import dose as _dose  # noqa: E402,F401  (registers `ketplan dose`)
+# Importing a command module registers its command; order here is the order in --help.
+from ketplan.cli import dose as _dose  # noqa: E402,F401
+from ketplan.cli import protocols as _protocols  # noqa: E402,F401
 
 
 def main() -> None:

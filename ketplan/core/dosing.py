@@ -200,8 +200,11 @@ def esketamine_devices(dose_mg: int) -> int:
 
 
 def esketamine_administration_minutes(dose_mg: int) -> int:
-    """Minimum time to give a dose: a 5-minute rest after each device (84 mg: 3 devices, 15 min)."""
-    return esketamine_devices(dose_mg) * ESKETAMINE_REST_MINUTES
+    """Minimum time to give a dose: a 5-minute rest between devices (84 mg: 3 devices, 10 min).
+
+    Observation starts after the last device, so the rest after it is part of observation.
+    """
+    return (esketamine_devices(dose_mg) - 1) * ESKETAMINE_REST_MINUTES
 
 
 def round_drug_volume_ml(volume_ml: float) -> float:

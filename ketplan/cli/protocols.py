@@ -1,0 +1,3 @@
+"""`ketplan protocols`: list, show and check protocol files. (Being written.)"""
+
+from __future__ import annotations

@@ -1,0 +1,315 @@
+"""Protocol models: what a file in schedules/ may say, validated by pydantic.
+
+A protocol is data: the dose rule, the phases of the course, the session length, the patient
+instructions, the monitoring steps and the checkpoints, each tied to a reference or marked
+as a ketplan default (a scheduling convention, not a sourced fact). Parsing is pure: the
+caller reads the file and passes its text and name here.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from enum import Enum
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from ketplan.core.dosing import ESKETAMINE_DOSES_MG, RACEMIC_MG_PER_KG_LIMITS, format_number
+from ketplan.core.errors import ProtocolError
+
+
+class Drug(str, Enum):
+    esketamine = "esketamine"
+    racemic_ketamine = "racemic-ketamine"
+
+
+class Route(str, Enum):
+    intranasal = "intranasal"
+    iv = "iv"
+    im = "im"
+    sc = "sc"
+    oral = "oral"
+
+
+class Evidence(str, Enum):
+    label = "label"
+    rct = "rct"
+    preliminary = "preliminary"
+
+
+EVIDENCE_TEXT = {
+    Evidence.label: "label (FDA-approved use)",
+    Evidence.rct: "randomised controlled trials (off-label)",
+    Evidence.preliminary: "PRELIMINARY evidence only (CANMAT level 3-4; off-label)",
+}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+
+
+class Sourced(_Strict):
+    """A rule with its sources, or a ketplan default that says why it is one."""
+
+    sources: list[str] = Field(default_factory=list)
+    ketplan_default: bool = False
+    why: str | None = None
+
+    @model_validator(mode="after")
+    def _has_basis(self):
+        if not self.sources and not self.ketplan_default:
+            raise ValueError("needs `sources` (reference ids) or `ketplan_default = true` with `why`")
+        if self.ketplan_default and not self.why:
+            raise ValueError("a ketplan default needs `why` (what the value is based on)")
+        return self
+
+
+class Reference(_Strict):
+    citation: str = Field(min_length=3)
+    doi: str | None = None
+    url: str | None = None
+    supports: str = ""
+
+    @model_validator(mode="after")
+    def _has_locator(self):
+        if not self.doi and not self.url:
+            raise ValueError("a reference needs a `doi` or a `url`")
+        return self
+
+    @property
+    def link(self) -> str:
+        return f"https://doi.org/{self.doi}" if self.doi else (self.url or "")
+
+
+class FixedDose(Sourced):
+    kind: Literal["fixed"]
+    first_dose_mg: int
+    default_mg: int
+    allowed_mg: list[int] = Field(min_length=1)
+    older_adult_first_dose_mg: int | None = None
+    older_adult_note: str | None = None
+    escalate_only_after_first: bool = True
+    mg_per_device: int = 28
+    rest_minutes_per_device: int = 5
+
+    @model_validator(mode="after")
+    def _within_drug_limits(self):
+        for value in [self.first_dose_mg, self.default_mg, *self.allowed_mg]:
+            if value not in ESKETAMINE_DOSES_MG:
+                raise ValueError(f"{value} mg is not an esketamine dose (allowed: 28, 56 or 84 mg)")
+        if self.default_mg not in self.allowed_mg:
+            raise ValueError(f"default_mg {self.default_mg} is not in allowed_mg {self.allowed_mg}")
+        if self.older_adult_first_dose_mg is not None and self.older_adult_first_dose_mg not in ESKETAMINE_DOSES_MG:
+            raise ValueError("older_adult_first_dose_mg must be 28, 56 or 84 mg")
+        if self.mg_per_device != 28:
+            raise ValueError("esketamine devices hold 28 mg")
+        return self
+
+
+class WeightDose(Sourced):
+    kind: Literal["weight"]
+    default_mg_per_kg: float = Field(gt=0)
+    min_mg_per_kg: float = Field(gt=0)
+    max_mg_per_kg: float = Field(gt=0)
+    infusion_minutes: float | None = Field(default=None, gt=0, le=240)
+    concentration_mg_per_ml: float | None = Field(default=None, gt=0, le=100)
+    final_volume_ml: float | None = Field(default=None, gt=0, le=1000)
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if not self.min_mg_per_kg <= self.default_mg_per_kg <= self.max_mg_per_kg:
+            raise ValueError(
+                f"default_mg_per_kg {self.default_mg_per_kg:g} is not within "
+                f"min_mg_per_kg {self.min_mg_per_kg:g} and max_mg_per_kg {self.max_mg_per_kg:g}"
+            )
+        return self
+
+
+DoseRule = Annotated[FixedDose | WeightDose, Field(discriminator="kind")]
+
+
+class Phase(Sourced):
+    name: str = Field(min_length=1, max_length=40)
+    sessions_per_week: int | None = Field(default=None, ge=1, le=3)
+    interval_weeks: int | None = Field(default=None, ge=1, le=4)
+    interval_weeks_allowed: list[int] | None = None
+    weeks: int | None = Field(default=None, ge=1, le=104)
+    open_ended: bool = False
+    min_gap_days: int = Field(default=2, ge=1, le=28)
+    min_gap_is_convention: bool = True
+    note: str | None = None
+
+    @model_validator(mode="after")
+    def _one_rhythm(self):
+        if (self.sessions_per_week is None) == (self.interval_weeks is None):
+            raise ValueError("give exactly one of `sessions_per_week` or `interval_weeks`")
+        if (self.weeks is None) == (not self.open_ended):
+            raise ValueError("give either `weeks` or `open_ended = true`")
+        if self.interval_weeks_allowed is not None:
+            if self.interval_weeks is None or self.interval_weeks not in self.interval_weeks_allowed:
+                raise ValueError("`interval_weeks` must be one of `interval_weeks_allowed`")
+            if any(not 1 <= w <= 4 for w in self.interval_weeks_allowed):
+                raise ValueError("`interval_weeks_allowed` values must be 1-4 weeks")
+        if self.sessions_per_week is not None and self.min_gap_days * self.sessions_per_week > 7:
+            raise ValueError(
+                f"{self.sessions_per_week} sessions a week cannot keep {self.min_gap_days} days apart"
+            )
+        return self
+
+
+class Session(Sourced):
+    administration_minutes: int | None = Field(default=None, ge=0, le=600)
+    observation_minutes: int = Field(ge=0, le=720)
+    administration_from_devices: bool = False
+
+    @model_validator(mode="after")
+    def _administration(self):
+        if self.administration_minutes is None and not self.administration_from_devices:
+            raise ValueError("give `administration_minutes` or `administration_from_devices = true`")
+        return self
+
+
+class Instruction(Sourced):
+    text: str = Field(min_length=3)
+    before_minutes: int | None = Field(default=None, ge=0, le=2880)
+
+
+class MonitoringStep(Sourced):
+    text: str = Field(min_length=3)
+    at_minutes: int | None = Field(default=None, ge=0, le=720)
+
+
+class CheckpointWhen(str, Enum):
+    before_first_session = "before-first-session"
+    end_of_phase = "end-of-phase"
+    after_each_session = "after-each-session"
+    every_weeks = "every-weeks"
+    course_weeks = "course-weeks"
+
+
+class CheckpointRule(Sourced):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,40}$")
+    title: str = Field(min_length=3)
+    detail: str = ""
+    when: CheckpointWhen
+    phase: str | None = None
+    phases: list[str] | None = None
+    offset_days: int = Field(default=0, ge=-28, le=28)
+    every_weeks: int | None = Field(default=None, ge=1, le=52)
+    weeks: int | None = Field(default=None, ge=1, le=104)
+
+    @model_validator(mode="after")
+    def _fields_for_when(self):
+        if self.when is CheckpointWhen.end_of_phase and not self.phase:
+            raise ValueError("`end-of-phase` needs `phase`")
+        if self.when is CheckpointWhen.every_weeks and (not self.every_weeks or not self.phases):
+            raise ValueError("`every-weeks` needs `every_weeks` and `phases`")
+        if self.when is CheckpointWhen.course_weeks and not self.weeks:
+            raise ValueError("`course-weeks` needs `weeks`")
+        return self
+
+
+class ProtocolNote(Sourced):
+    text: str = Field(min_length=3)
+
+
+class Protocol(_Strict):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{1,60}$")
+    title: str = Field(min_length=3)
+    drug: Drug
+    route: Route
+    evidence: Evidence
+    evidence_note: str = ""
+    indication: str = Field(min_length=2)
+    default_for_route: bool = False
+    off_label: bool = True
+    dose: DoseRule
+    phases: list[Phase] = Field(min_length=1)
+    session: Session
+    instructions: list[Instruction] = Field(default_factory=list)
+    monitoring: list[MonitoringStep] = Field(default_factory=list)
+    checkpoints: list[CheckpointRule] = Field(default_factory=list)
+    warnings: list[ProtocolNote] = Field(default_factory=list)
+    references: dict[str, Reference] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self):
+        fixed = isinstance(self.dose, FixedDose)
+        if fixed != (self.drug is Drug.esketamine):
+            raise ValueError("esketamine uses a `fixed` dose rule; racemic ketamine a `weight` dose rule")
+        if self.drug is Drug.esketamine and self.route is not Route.intranasal:
+            raise ValueError("esketamine is given intranasally")
+        if self.drug is Drug.racemic_ketamine and self.route is Route.intranasal:
+            raise ValueError("ketplan has no intranasal racemic ketamine protocol")
+        if isinstance(self.dose, WeightDose):
+            low, high = RACEMIC_MG_PER_KG_LIMITS[self.route.value]
+            if self.dose.min_mg_per_kg < low or self.dose.max_mg_per_kg > high:
+                raise ValueError(
+                    f"dose range {format_number(self.dose.min_mg_per_kg)}-{format_number(self.dose.max_mg_per_kg)} "
+                    f"mg/kg is outside the {self.route.value} limit {format_number(low)}-{format_number(high)} mg/kg"
+                )
+        if self.session.administration_from_devices and not fixed:
+            raise ValueError("`administration_from_devices` applies to esketamine only")
+        open_ended = [p for p in self.phases if p.open_ended]
+        if len(open_ended) > 1 or (open_ended and not self.phases[-1].open_ended):
+            raise ValueError("only the last phase may be open-ended")
+        names = [p.name for p in self.phases]
+        if len(set(names)) != len(names):
+            raise ValueError("phase names must be unique")
+        for rule in self.checkpoints:
+            for name in ([rule.phase] if rule.phase else []) + (rule.phases or []):
+                if name not in names:
+                    raise ValueError(f"checkpoint {rule.id!r} names phase {name!r}, which is not one of {names}")
+        for where, item in self._sourced_items():
+            for key in item.sources:
+                if key not in self.references:
+                    raise ValueError(f"{where} cites {key!r}, which is not in [references]")
+        return self
+
+    def _sourced_items(self):
+        yield "dose", self.dose
+        yield "session", self.session
+        for i, p in enumerate(self.phases):
+            yield f"phases[{i}] ({p.name})", p
+        for group in ("instructions", "monitoring", "checkpoints", "warnings"):
+            for i, item in enumerate(getattr(self, group)):
+                yield f"{group}[{i}]", item
+
+    @property
+    def weight_based(self) -> bool:
+        return isinstance(self.dose, WeightDose)
+
+    @property
+    def evidence_text(self) -> str:
+        return EVIDENCE_TEXT[self.evidence]
+
+
+def parse_protocol(text: str, source: str) -> Protocol:
+    """Parse and validate the TOML text of a protocol file. `source` names it in error messages."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ProtocolError(f"{source}: not valid TOML: {error}") from None
+    return protocol_from_data(data, source)
+
+
+def protocol_from_data(data: dict, source: str) -> Protocol:
+    try:
+        return Protocol.model_validate(data)
+    except ValidationError as error:
+        raise ProtocolError(f"{source}: {_describe(error)}") from None
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors()[:5]:
+        where = ".".join(str(part) for part in item["loc"] if not str(part).startswith(("function-", "tagged-union")))
+        where = where.replace(".fixed", "").replace(".weight", "")
+        message = item["msg"].removeprefix("Value error, ")
+        if item["type"] == "extra_forbidden":
+            message = "unknown key (check its spelling)"
+        problems.append(f"{where or 'file'}: {message}")
+    more = len(error.errors()) - 5
+    if more > 0:
+        problems.append(f"and {more} more")
+    return "; ".join(problems)
