@@ -1,0 +1,447 @@
+"""Build a course of treatment: protocol + patient + clinic calendar -> dated, dosed sessions.
+
+Pure: the protocol is already parsed, the clinic calendar (with any holiday lookup) is passed
+in, and the time zone is an IANA name resolved with zoneinfo. Nothing here reads a clock.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta, timezone
+from itertools import combinations
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ketplan.core import dosing
+from ketplan.core.errors import InputError, UnsafeDoseError
+from ketplan.core.protocol import CheckpointWhen, Evidence, FixedDose, Protocol, WeightDose
+from ketplan.core.schedule import (
+    WEEKDAY_NAMES,
+    ClinicCalendar,
+    PhaseSpec,
+    ScheduledSession,
+    course_first_day,
+    schedule,
+)
+
+DEFAULT_WEEKS = 26
+MIN_YEAR, MAX_YEAR = 1970, 2199
+
+
+@dataclass(frozen=True)
+class PlanRequest:
+    protocol: Protocol
+    start: date
+    timezone: str
+    time: time = time(9, 0)
+    weekdays: tuple[int, ...] | None = None
+    weeks: int | None = None
+    until: date | None = None
+    calendar: ClinicCalendar = field(default_factory=ClinicCalendar)
+    label: str | None = None
+    # esketamine
+    dose_mg: int | None = None
+    first_dose_mg: int | None = None
+    every_weeks: int | None = None
+    # racemic ketamine
+    weight_kg: float | None = None
+    weight_entered: str | None = None
+    weight_unit_assumed: bool = False
+    mg_per_kg: float | None = None
+    height_cm: float | None = None
+    sex: dosing.Sex | None = None
+    basis: dosing.WeightBasis = dosing.WeightBasis.actual
+    age: int | None = None
+    screen_every_weeks: int | None = None
+
+
+@dataclass(frozen=True)
+class PlannedSession:
+    n: int
+    phase: str
+    phase_session: int
+    phase_sessions: int
+    date: date
+    start: datetime
+    end: datetime
+    dose_mg: float
+    devices: int | None
+    mg_per_kg: float | None
+    drug_volume_ml: float | None
+    administration_minutes: int
+    observation_minutes: int
+    moved_from: date | None
+    reason: str | None
+    notes: tuple[str, ...] = ()
+
+    @property
+    def weekday(self) -> str:
+        return WEEKDAY_NAMES[self.date.weekday()]
+
+
+@dataclass(frozen=True)
+class Checkpoint:
+    id: str
+    date: date
+    title: str
+    detail: str
+    sources: tuple[str, ...]
+    ketplan_default: bool = False
+    session_n: int | None = None
+
+
+@dataclass(frozen=True)
+class Plan:
+    protocol: Protocol
+    label: str | None
+    start: date
+    first_day: date
+    end: date
+    timezone: str
+    time: time
+    weekdays: tuple[int, ...]
+    weekdays_chosen_by_ketplan: bool
+    every_weeks: int | None
+    sessions: tuple[PlannedSession, ...]
+    checkpoints: tuple[Checkpoint, ...]
+    warnings: tuple[str, ...]
+    dose: dosing.WeightBasedDose | None = None
+
+    @property
+    def cumulative_dose_mg(self) -> float:
+        return round(sum(s.dose_mg for s in self.sessions), 1)
+
+    @property
+    def weekday_names(self) -> tuple[str, ...]:
+        return tuple(WEEKDAY_NAMES[d] for d in self.weekdays)
+
+
+def resolve_zone(name: str) -> ZoneInfo:
+    if not isinstance(name, str) or not name.strip() or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
+        raise InputError(f"--tz {name!r} is not an IANA time-zone name such as Europe/Brussels", "tz")
+    try:
+        return ZoneInfo(name.strip())
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise InputError(f"--tz {name!r} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz") from None
+
+
+def local_start(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The session's start as an aware datetime.
+
+    DST rule: a wall time that does not exist (spring forward) moves forward by the gap
+    (02:30 -> 03:30); a wall time that occurs twice (fall back) is the first occurrence.
+    """
+    naive = datetime.combine(day, at.replace(tzinfo=None, fold=0))
+    aware = naive.replace(tzinfo=zone)
+    round_trip = aware.astimezone(timezone.utc).astimezone(zone)
+    return round_trip
+
+
+def add_minutes(start: datetime, minutes: int) -> datetime:
+    """Elapsed-time arithmetic (through UTC), correct across a DST change."""
+    return (start.astimezone(timezone.utc) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
+
+
+def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: frozenset[int]) -> tuple[int, ...]:
+    """A sensible pattern when the user gives none: start on the first open day on or after
+    `start`, then spread the week's sessions as evenly as the open days allow."""
+    first = next(d for d in ((start.weekday() + i) % 7 for i in range(7)) if d not in closed)
+    open_days = [d for d in range(7) if d not in closed and d != first]
+    best: tuple[tuple[int, ...], tuple] | None = None
+    for rest in combinations(open_days, sessions_per_week - 1):
+        offsets = sorted((d - first) % 7 for d in rest)
+        points = [0, *offsets]
+        gaps = [b - a for a, b in zip(points, points[1:])] + [7 - points[-1]]
+        if min(gaps) < min_gap:
+            continue
+        score = (-min(gaps), offsets)
+        if best is None or score < best[1]:
+            best = (tuple([first, *((first + o) % 7 for o in offsets)]), score)
+    if best is None:
+        raise InputError(
+            f"the open weekdays cannot hold {sessions_per_week} sessions a week {min_gap} days apart; "
+            "set --days or open more days (--closed)",
+            "days",
+        )
+    return best[0]
+
+
+def build_plan(request: PlanRequest) -> Plan:
+    protocol = request.protocol
+    _check_start(request.start)
+    zone = resolve_zone(request.timezone)
+    warnings: list[str] = []
+    if protocol.evidence is Evidence.preliminary:
+        warnings.append(f"PRELIMINARY EVIDENCE: {protocol.title}. {protocol.evidence_note}".strip())
+    phases, every = _phase_specs(protocol, request.every_weeks)
+
+    multi = max((p.sessions_per_week or 1) for p in phases)
+    min_gap = max(p.min_gap_days for p in phases)
+    chosen_by_ketplan = request.weekdays is None
+    if request.weekdays is None:
+        weekdays = choose_weekdays(request.start, multi, min_gap, request.calendar.closed_weekdays)
+    else:
+        weekdays = tuple(request.weekdays)
+        _check_weekday_gaps(weekdays[:multi], min_gap)
+    first_day = course_first_day(request.start, weekdays[0])
+    end = _horizon_end(request, first_day)
+
+    scheduled = schedule(request.start, weekdays, phases, request.calendar, end)
+    if not scheduled:
+        raise InputError("the plan holds no session; extend --weeks or --until", "weeks")
+
+    weight_dose = None
+    if isinstance(protocol.dose, WeightDose):
+        weight_dose = _weight_dose(request, protocol.dose)
+        warnings.extend(weight_dose.warnings)
+        session_doses = [(weight_dose.dose_mg, None, ()) for _ in scheduled]
+    else:
+        warnings.extend(dosing.check_age(request.age))
+        session_doses = _esketamine_doses(request, protocol.dose, len(scheduled), warnings)
+
+    sessions = []
+    for item, (dose_mg, devices, notes) in zip(scheduled, session_doses):
+        if devices is not None and protocol.session.administration_from_devices:
+            administration = dosing.esketamine_administration_minutes(int(dose_mg))
+        elif weight_dose is not None and weight_dose.infusion_minutes is not None:
+            administration = int(round(weight_dose.infusion_minutes))
+        else:
+            administration = protocol.session.administration_minutes or 0
+        start = local_start(item.date, request.time, zone)
+        sessions.append(
+            PlannedSession(
+                n=item.n,
+                phase=item.phase,
+                phase_session=item.phase_session,
+                phase_sessions=item.phase_sessions,
+                date=item.date,
+                start=start,
+                end=add_minutes(start, administration + protocol.session.observation_minutes),
+                dose_mg=dose_mg,
+                devices=devices,
+                mg_per_kg=weight_dose.mg_per_kg if weight_dose else None,
+                drug_volume_ml=weight_dose.drug_volume_ml if weight_dose else None,
+                administration_minutes=administration,
+                observation_minutes=protocol.session.observation_minutes,
+                moved_from=item.moved_from,
+                reason=item.reason,
+                notes=notes,
+            )
+        )
+    _verify_doses(protocol, sessions)
+
+    moved = sum(1 for s in sessions if s.moved_from)
+    if moved:
+        warnings.append(f"{moved} session(s) moved off closed days; see each session's note.")
+    if chosen_by_ketplan:
+        warnings.append(
+            f"Weekdays chosen by ketplan: {','.join(WEEKDAY_NAMES[d] for d in weekdays)} (set --days to change)."
+        )
+    warnings.extend(note.text for note in protocol.warnings)
+    checkpoints = _checkpoints(protocol, scheduled, request.screen_every_weeks, warnings)
+    return Plan(
+        protocol=protocol,
+        label=request.label,
+        start=request.start,
+        first_day=first_day,
+        end=end,
+        timezone=zone.key,
+        time=request.time,
+        weekdays=weekdays,
+        weekdays_chosen_by_ketplan=chosen_by_ketplan,
+        every_weeks=every,
+        sessions=tuple(sessions),
+        checkpoints=tuple(checkpoints),
+        warnings=tuple(dict.fromkeys(warnings)),
+        dose=weight_dose,
+    )
+
+
+def _check_start(start: date) -> None:
+    if not MIN_YEAR <= start.year <= MAX_YEAR:
+        raise InputError(f"--start {start.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR} ketplan plans for", "start")
+
+
+def _horizon_end(request: PlanRequest, first_day: date) -> date:
+    if request.weeks is not None and request.until is not None:
+        raise InputError("give --weeks or --until, not both", "weeks")
+    if request.until is not None:
+        if request.until < first_day:
+            raise InputError(f"--until {request.until.isoformat()} is before the first session ({first_day.isoformat()})", "until")
+        end = request.until
+    else:
+        weeks = DEFAULT_WEEKS if request.weeks is None else request.weeks
+        if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
+            raise InputError("--weeks must be a whole number of weeks, 1 or more", "weeks")
+        if weeks > 156:
+            raise InputError(f"--weeks {weeks} is longer than ketplan plans (at most 156 weeks, 3 years)", "weeks")
+        end = first_day + timedelta(weeks=weeks) - timedelta(days=1)
+    if (end - first_day).days > 156 * 7:
+        raise InputError("--until is more than 156 weeks (3 years) after the first session; plan a shorter horizon", "until")
+    return end
+
+
+def _phase_specs(protocol: Protocol, every: int | None) -> tuple[list[PhaseSpec], int | None]:
+    flexible = [p for p in protocol.phases if p.interval_weeks_allowed]
+    if every is not None:
+        if not flexible:
+            raise InputError(f"--every does not apply to {protocol.id}: its intervals are fixed", "every")
+        allowed = flexible[-1].interval_weeks_allowed
+        if isinstance(every, bool) or every not in allowed:
+            shown = " or ".join(str(a) for a in allowed)
+            raise InputError(f"--every {every} is not allowed for {protocol.id}; use {shown} (weeks between sessions)", "every")
+    specs = []
+    chosen = None
+    for phase in protocol.phases:
+        interval = phase.interval_weeks
+        if phase.interval_weeks_allowed:
+            interval = every if every is not None else phase.interval_weeks
+            chosen = interval
+        specs.append(
+            PhaseSpec(
+                name=phase.name,
+                sessions_per_week=phase.sessions_per_week,
+                interval_weeks=interval,
+                weeks=None if phase.open_ended else phase.weeks,
+                min_gap_days=phase.min_gap_days,
+            )
+        )
+    return specs, chosen
+
+
+def _check_weekday_gaps(days: tuple[int, ...], min_gap: int) -> None:
+    if len(days) < 2:
+        return
+    points = sorted(days)
+    gaps = [b - a for a, b in zip(points, points[1:])] + [points[0] + 7 - points[-1]]
+    if min(gaps) < min_gap:
+        shown = ",".join(WEEKDAY_NAMES[d] for d in days)
+        raise InputError(
+            f"--days {shown} puts sessions less than {min_gap} days apart; choose days such as tue,fri or mon,wed,fri",
+            "days",
+        )
+
+
+def _weight_dose(request: PlanRequest, rule: WeightDose) -> dosing.WeightBasedDose:
+    protocol = request.protocol
+    if request.dose_mg is not None or request.first_dose_mg is not None:
+        raise InputError(f"--dose and --first-dose are esketamine doses; {protocol.id} is dosed in mg/kg (--mg-per-kg)", "dose")
+    if request.weight_kg is None:
+        raise InputError(f"--weight is required for {protocol.id}: its dose is weight-based (mg/kg)", "weight")
+    mg_per_kg = rule.default_mg_per_kg if request.mg_per_kg is None else request.mg_per_kg
+    return dosing.weight_based_dose(
+        weight_kg=request.weight_kg,
+        weight_entered=request.weight_entered,
+        weight_unit_assumed=request.weight_unit_assumed,
+        mg_per_kg=mg_per_kg,
+        route=protocol.route.value,
+        basis=request.basis,
+        height_cm=request.height_cm,
+        sex=request.sex,
+        age=request.age,
+        minutes=rule.infusion_minutes,
+        concentration_mg_per_ml=rule.concentration_mg_per_ml,
+        final_volume_ml=rule.final_volume_ml,
+        allowed_mg_per_kg=(rule.min_mg_per_kg, rule.max_mg_per_kg),
+    )
+
+
+def _esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warnings: list[str]):
+    protocol = request.protocol
+    if request.mg_per_kg is not None:
+        raise InputError(f"--mg-per-kg applies to weight-based protocols; {protocol.id} uses fixed esketamine doses (--dose)", "mg_per_kg")
+    later = rule.default_mg if request.dose_mg is None else request.dose_mg
+    dosing.check_esketamine_dose(later, tuple(rule.allowed_mg))
+    first = rule.first_dose_mg
+    older = request.age is not None and request.age >= dosing.OLDER_ADULT_AGE
+    if request.first_dose_mg is not None and request.first_dose_mg != rule.first_dose_mg:
+        if request.first_dose_mg == rule.older_adult_first_dose_mg and older:
+            first = request.first_dose_mg
+            warnings.append(
+                f"First dose {first} mg for age {request.age}: outside the US label, which gives no separate "
+                f"starting dose. {rule.older_adult_note or ''}".strip()
+            )
+        elif request.first_dose_mg == rule.older_adult_first_dose_mg:
+            raise UnsafeDoseError(
+                f"--first-dose {request.first_dose_mg} mg is only for patients aged 65 or over (give --age); "
+                f"{protocol.id} starts at {rule.first_dose_mg} mg",
+                "first_dose",
+            )
+        else:
+            raise UnsafeDoseError(
+                f"--first-dose {request.first_dose_mg} mg is not allowed for {protocol.id}; the first dose is "
+                f"{rule.first_dose_mg} mg"
+                + (f" ({rule.older_adult_first_dose_mg} mg possible at 65 or over)" if rule.older_adult_first_dose_mg else ""),
+                "first_dose",
+            )
+    elif older and rule.older_adult_first_dose_mg and rule.older_adult_first_dose_mg != first:
+        warnings.append(
+            f"Age {request.age}: {rule.older_adult_note or 'consider the starting dose for older adults.'}"
+        )
+    doses = []
+    previous = None
+    for n in range(1, count + 1):
+        notes: tuple[str, ...] = ()
+        if n == 1:
+            mg = first
+        elif rule.escalate_only_after_first and later > 56 and previous is not None and previous < 56:
+            mg = 56
+            notes = (f"{later} mg only after a 56 mg dose: this session is 56 mg.",)
+        else:
+            mg = later
+        doses.append((float(mg), dosing.esketamine_devices(mg), notes))
+        previous = mg
+    return doses
+
+
+def _verify_doses(protocol: Protocol, sessions: list[PlannedSession]) -> None:
+    """Last line of defence: no session leaves the core with a dose outside its limits."""
+    for session in sessions:
+        if isinstance(protocol.dose, FixedDose):
+            allowed = set(protocol.dose.allowed_mg) | {protocol.dose.first_dose_mg}
+            if protocol.dose.older_adult_first_dose_mg and session.n == 1:
+                allowed.add(protocol.dose.older_adult_first_dose_mg)
+            if session.n == 2 and protocol.dose.escalate_only_after_first:
+                allowed.add(56)
+            if int(session.dose_mg) not in allowed or int(session.dose_mg) not in dosing.ESKETAMINE_DOSES_MG:
+                raise UnsafeDoseError(f"session {session.n}: {session.dose_mg:g} mg is outside {protocol.id}'s doses", "dose")
+        else:
+            low, high = dosing.RACEMIC_MG_PER_KG_LIMITS[protocol.route.value]
+            if session.mg_per_kg is None or not low <= session.mg_per_kg <= high:
+                raise UnsafeDoseError(f"session {session.n}: dose outside {low}-{high} mg/kg", "mg_per_kg")
+
+
+def _checkpoints(protocol: Protocol, scheduled: list[ScheduledSession], screen_every: int | None, warnings: list[str]):
+    if screen_every is not None and (isinstance(screen_every, bool) or not 1 <= screen_every <= 52):
+        raise InputError("--screen-every must be 1-52 weeks", "screen_every")
+    out: list[Checkpoint] = []
+    first_date = scheduled[0].date
+    last_date = scheduled[-1].date
+    for rule in protocol.checkpoints:
+        common = dict(id=rule.id, title=rule.title, detail=rule.detail, sources=tuple(rule.sources), ketplan_default=rule.ketplan_default)
+        if rule.when is CheckpointWhen.before_first_session:
+            out.append(Checkpoint(date=first_date + timedelta(days=rule.offset_days), **common))
+        elif rule.when is CheckpointWhen.after_each_session:
+            for s in scheduled:
+                out.append(Checkpoint(date=s.date + timedelta(days=rule.offset_days), session_n=s.n,
+                                      **{**common, "title": f"{rule.title} (session {s.n})"}))
+        elif rule.when is CheckpointWhen.end_of_phase:
+            in_phase = [s for s in scheduled if s.phase == rule.phase]
+            if in_phase:
+                last = in_phase[-1]
+                out.append(Checkpoint(date=last.date + timedelta(days=rule.offset_days), session_n=last.n, **common))
+        elif rule.when is CheckpointWhen.every_weeks:
+            in_phases = [s for s in scheduled if s.phase in (rule.phases or [])]
+            if not in_phases:
+                continue
+            interval = screen_every if (screen_every is not None and rule.ketplan_default) else rule.every_weeks
+            day = in_phases[0].date + timedelta(weeks=interval)
+            while day <= in_phases[-1].date:
+                out.append(Checkpoint(date=day, **common))
+                day += timedelta(weeks=interval)
+        elif rule.when is CheckpointWhen.course_weeks:
+            day = first_date + timedelta(weeks=rule.weeks) + timedelta(days=rule.offset_days)
+            out.append(Checkpoint(date=day, **common))
+            if last_date > day:
+                warnings.append(f"{rule.title}: the plan runs past week {rule.weeks}.")
+    out.sort(key=lambda c: (c.date, c.session_n or 0, c.id))
+    return out
