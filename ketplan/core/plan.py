@@ -167,7 +167,7 @@ def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: f
 
 def build_plan(request: PlanRequest) -> Plan:
     protocol = request.protocol
-    _check_start(request.start)
+    check_start(request.start)
     zone = resolve_zone(request.timezone)
     warnings: list[str] = []
     if protocol.evidence is Evidence.preliminary:
@@ -256,7 +256,7 @@ def build_plan(request: PlanRequest) -> Plan:
     )
 
 
-def _check_start(start: date) -> None:
+def check_start(start: date) -> None:
     if not MIN_YEAR <= start.year <= MAX_YEAR:
         raise InputError(f"--start {start.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR} ketplan plans for", "start")
 

@@ -163,10 +163,7 @@ def schedule(
         day, reason = planned, calendar.closure(planned)
         if previous is not None and (day - previous.date).days < phase.min_gap_days:
             day = previous.date + timedelta(days=phase.min_gap_days)
-            reason = (
-                f"keeps {phase.min_gap_days} days after session {previous.n} "
-                f"({previous.date.isoformat()}), which moved"
-            )
+            reason = f"keeps the {phase.min_gap_days}-day minimum gap after session {previous.n}"
         day = _next_open_day(day, calendar, reason)
         if day != planned and reason is None:
             reason = calendar.closure(planned) or "moved to keep the minimum gap"

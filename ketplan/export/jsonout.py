@@ -57,3 +57,99 @@ def dose_document(dose: WeightBasedDose) -> dict[str, Any]:
 
 def dumps(document: Any) -> str:
     return json.dumps(document, ensure_ascii=False, indent=2)
+
+
+def _iso(value) -> str | None:
+    return None if value is None else value.isoformat()
+
+
+def protocol_summary(protocol) -> dict[str, Any]:
+    return {
+        "id": protocol.id,
+        "title": protocol.title,
+        "drug": protocol.drug.value,
+        "route": protocol.route.value,
+        "indication": protocol.indication,
+        "evidence": protocol.evidence.value,
+        "evidence_text": protocol.evidence_text,
+        "evidence_note": protocol.evidence_note,
+        "off_label": protocol.off_label,
+    }
+
+
+def session_document(session) -> dict[str, Any]:
+    return {
+        "n": session.n,
+        "date": session.date.isoformat(),
+        "weekday": session.weekday,
+        "start": session.start.isoformat(),
+        "end": session.end.isoformat(),
+        "phase": session.phase,
+        "phase_session": session.phase_session,
+        "phase_sessions": session.phase_sessions,
+        "dose_mg": session.dose_mg,
+        "devices": session.devices,
+        "mg_per_kg": session.mg_per_kg,
+        "drug_volume_ml": session.drug_volume_ml,
+        "administration_minutes": session.administration_minutes,
+        "observation_minutes": session.observation_minutes,
+        "moved_from": _iso(session.moved_from),
+        "reason": session.reason,
+        "notes": list(session.notes),
+    }
+
+
+def checkpoint_document(checkpoint) -> dict[str, Any]:
+    return {
+        "id": checkpoint.id,
+        "date": checkpoint.date.isoformat(),
+        "title": checkpoint.title,
+        "detail": checkpoint.detail,
+        "session": checkpoint.session_n,
+        "sources": list(checkpoint.sources),
+        "ketplan_default": checkpoint.ketplan_default,
+    }
+
+
+def _sourced(item, **extra) -> dict[str, Any]:
+    return {"text": item.text, **extra, "sources": list(item.sources), "ketplan_default": item.ketplan_default}
+
+
+def plan_document(plan) -> dict[str, Any]:
+    from ketplan import __version__
+
+    protocol = plan.protocol
+    by_phase: dict[str, int] = {}
+    for session in plan.sessions:
+        by_phase[session.phase] = by_phase.get(session.phase, 0) + 1
+    return {
+        "ketplan_version": __version__,
+        "protocol": protocol_summary(protocol),
+        "label": plan.label,
+        "start": plan.start.isoformat(),
+        "first_session": plan.sessions[0].date.isoformat(),
+        "last_session": plan.sessions[-1].date.isoformat(),
+        "horizon_end": plan.end.isoformat(),
+        "timezone": plan.timezone,
+        "time": plan.time.strftime("%H:%M"),
+        "weekdays": list(plan.weekday_names),
+        "weekdays_chosen_by_ketplan": plan.weekdays_chosen_by_ketplan,
+        "every_weeks": plan.every_weeks,
+        "summary": {
+            "sessions": len(plan.sessions),
+            "sessions_by_phase": by_phase,
+            "cumulative_dose_mg": plan.cumulative_dose_mg,
+            "moved_sessions": sum(1 for s in plan.sessions if s.moved_from),
+        },
+        "dose": dose_document(plan.dose) if plan.dose is not None else None,
+        "warnings": list(plan.warnings),
+        "instructions": [_sourced(i, before_minutes=i.before_minutes) for i in protocol.instructions],
+        "monitoring": [_sourced(m, at_minutes=m.at_minutes) for m in protocol.monitoring],
+        "checkpoints": [checkpoint_document(c) for c in plan.checkpoints],
+        "sessions": [session_document(s) for s in plan.sessions],
+        "references": [
+            {"key": key, "citation": ref.citation, "doi": ref.doi, "url": ref.link, "supports": ref.supports}
+            for key, ref in protocol.references.items()
+        ],
+        "disclaimer": DISCLAIMER,
+    }

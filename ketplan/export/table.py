@@ -23,14 +23,12 @@ from ketplan.export.jsonout import DISCLAIMER
 NARROW_WIDTH = 60
 
 
-def make_console(file=None) -> Console:
-    plain = os.environ.get("TERM") == "dumb"
-    return Console(
-        file=file or sys.stdout,
-        highlight=False,
-        no_color=plain or None,
-        emoji=False,
-    )
+def make_console(file=None, plain: bool = False) -> Console:
+    """A console for stdout, or a plain 120-column one for writing a table to a file."""
+    if plain:
+        return Console(file=file, width=120, no_color=True, color_system=None, highlight=False, emoji=False)
+    dumb = os.environ.get("TERM") == "dumb"
+    return Console(file=file or sys.stdout, highlight=False, no_color=dumb or None, emoji=False)
 
 
 def _fmt(value: float | None, unit: str = "", digits: int | None = None) -> str:
@@ -100,8 +98,8 @@ def print_key_values(console: Console, title: str, rows: Sequence[tuple[str, str
         return
     console.print(Text(title, style="bold"))
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column("item", style="bold", no_wrap=True)
-    table.add_column("value", no_wrap=True, overflow="ignore")
+    table.add_column("item", style="bold", no_wrap=True, min_width=max(len(k) for k, _ in rows))
+    table.add_column("value", overflow="fold")
     for key, value in rows:
         table.add_row(key, value)
     console.print(table)

@@ -1,0 +1,75 @@
+"""Adapters between the clinic's world and the pure core: public holidays and the system time zone.
+
+Kept out of the core because they reach outside it (the `holidays` tables, /etc/localtime,
+the TZ variable); the core only ever sees a ClinicCalendar and a zone name.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterable, Mapping
+from datetime import date
+from pathlib import Path
+
+from ketplan.core.errors import InputError
+from ketplan.core.schedule import ClinicCalendar
+
+
+def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date], str | None]:
+    """Public holidays of a country (`BE`) or a subdivision (`US-NY`), via the `holidays` package."""
+    import holidays  # heavy: imported only when --holidays is used
+
+    cleaned = str(code).strip().upper()
+    country, _, subdivision = cleaned.partition("-")
+    if not country.isascii() or not country.isalpha() or len(country) not in (2, 3):
+        raise InputError(f"--holidays {code!r} is not a country code; use an ISO code such as BE, US or US-NY", "holidays")
+    try:
+        table = holidays.country_holidays(
+            country, subdiv=subdivision or None, years=range(first_year, last_year + 1), language="en_US"
+        )
+    except NotImplementedError:
+        raise InputError(f"--holidays {cleaned}: no public-holiday table for that country", "holidays") from None
+    except (ValueError, KeyError) as error:
+        raise InputError(f"--holidays {cleaned}: {error}", "holidays") from None
+
+    def name(day: date) -> str | None:
+        found = table.get(day)
+        return str(found) if found else None
+
+    return name
+
+
+def clinic_calendar(
+    closed_weekdays: Iterable[int],
+    skip_dates: Iterable[date] = (),
+    holidays_code: str | None = None,
+    years: tuple[int, int] | None = None,
+) -> ClinicCalendar:
+    closed_dates: Mapping[date, str] = {d: "date skipped (--skip)" for d in skip_dates}
+    lookup = None
+    if holidays_code:
+        first, last = years or (2000, 2100)
+        lookup = holiday_lookup(holidays_code, first, last)
+    return ClinicCalendar(closed_weekdays=frozenset(closed_weekdays), closed_dates=closed_dates, holiday_name=lookup)
+
+
+def system_zone_name(environ: Mapping[str, str] = os.environ) -> str:
+    """The IANA name of this machine's zone, for --tz's default; UTC when it cannot be told."""
+    tz = environ.get("TZ", "").strip().lstrip(":")
+    if tz and "/" in tz and not tz.startswith("/"):
+        return tz
+    if tz in ("UTC", "GMT"):
+        return "UTC"
+    try:
+        target = os.path.realpath("/etc/localtime")
+        if "zoneinfo/" in target:
+            return target.split("zoneinfo/", 1)[1]
+    except OSError:
+        pass
+    try:
+        name = Path("/etc/timezone").read_text(encoding="utf-8").strip()
+        if name:
+            return name
+    except OSError:
+        pass
+    return "UTC"

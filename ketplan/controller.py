@@ -1,0 +1,156 @@
+"""Between the command line (or a roster row) and the core: text options in, a Plan out.
+
+`ketplan plan` and the batch roster both come through `plan_from_text`, so a roster row is
+validated exactly like the same options typed on the command line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+
+from ketplan.core.dates import parse_clock, parse_iso_date
+from ketplan.core.dosing import Sex, WeightBasis
+from ketplan.core.errors import InputError
+from ketplan.core.schedule import parse_weekdays
+
+ROUTES = ("intranasal", "iv", "im", "sc", "oral")
+LABEL_PATTERN = re.compile(r"[^\x00-\x1f\x7f=+@-][^\x00-\x1f\x7f]{0,39}")  # no formula start: CSV-safe
+
+
+@dataclass
+class PlanOptions:
+    """Every `ketplan plan` option as text (or None when not given), exactly as typed."""
+
+    route: str | None = None
+    start: str | None = None
+    weight: str | None = None
+    protocol: str | None = None
+    days: str | None = None
+    time: str | None = None
+    tz: str | None = None
+    weeks: int | None = None
+    until: str | None = None
+    dose: int | None = None
+    first_dose: int | None = None
+    every: int | None = None
+    mg_per_kg: float | None = None
+    age: int | None = None
+    height: str | None = None
+    sex: str | None = None
+    dosing_weight: str | None = None
+    closed: str | None = None
+    skip: list[str] = field(default_factory=list)
+    holidays: str | None = None
+    label: str | None = None
+    screen_every: int | None = None
+
+
+def check_label(label: str | None) -> str | None:
+    if label is None:
+        return None
+    cleaned = label.strip()
+    if not LABEL_PATTERN.fullmatch(cleaned):
+        raise InputError(
+            "--label must be 1-40 printable characters with no control characters: a pseudonymous "
+            "label such as P01, never a patient's name",
+            "label",
+        )
+    return cleaned
+
+
+def _closed_weekdays(text: str | None) -> frozenset[int]:
+    if text is None:
+        return frozenset({5, 6})
+    if text.strip().lower() in ("none", ""):
+        return frozenset()
+    return frozenset(parse_weekdays(text, "closed"))
+
+
+def _skip_dates(values: list[str]) -> list[date]:
+    days: list[date] = []
+    for value in values:
+        for part in str(value).split(","):
+            if part.strip():
+                days.append(parse_iso_date(part, "skip"))
+    return days
+
+
+def resolve_protocol(route: str | None, reference: str | None):
+    from ketplan import catalog
+
+    if route is not None and route not in ROUTES:
+        raise InputError(f"--route {route!r} is not known; use one of {', '.join(ROUTES)}", "route")
+    if reference is None:
+        if route is None:
+            raise InputError("give --route (intranasal, iv, im, sc or oral) or --protocol", "route")
+        return catalog.default_protocol(route)
+    protocol = catalog.load_protocol(reference)
+    if route is not None and protocol.route.value != route:
+        raise InputError(
+            f"--protocol {protocol.id} is for route {protocol.route.value}, not --route {route}", "protocol"
+        )
+    return protocol
+
+
+def plan_request_from_text(options: PlanOptions, *, default_zone: str):
+    from ketplan.clinic import clinic_calendar
+    from ketplan.core.plan import PlanRequest, check_start
+    from ketplan.core.units import parse_height, parse_weight
+
+    protocol = resolve_protocol(options.route, options.protocol)
+    if options.start is None:
+        raise InputError("--start is required (YYYY-MM-DD)", "start")
+    start = parse_iso_date(options.start, "start")
+    check_start(start)
+    until = parse_iso_date(options.until, "until") if options.until is not None else None
+    weight = parse_weight(options.weight) if options.weight is not None else None
+    height = parse_height(options.height) if options.height is not None else None
+    sex = _enum(Sex, options.sex, "sex")
+    basis = _enum(WeightBasis, options.dosing_weight, "dosing_weight") or WeightBasis.actual
+    weekdays = parse_weekdays(options.days, "days") if options.days is not None else None
+    clock = parse_clock(options.time, "time") if options.time is not None else parse_clock("09:00")
+    skip = _skip_dates(options.skip)
+    closed = _closed_weekdays(options.closed)
+    # Holiday tables for the years a plan can reach (at most 156 weeks, plus shifts).
+    calendar = clinic_calendar(closed, skip, options.holidays, (start.year, start.year + 4))
+    return PlanRequest(
+        protocol=protocol,
+        start=start,
+        timezone=options.tz if options.tz is not None else default_zone,
+        time=clock,
+        weekdays=weekdays,
+        weeks=options.weeks,
+        until=until,
+        calendar=calendar,
+        label=check_label(options.label),
+        dose_mg=options.dose,
+        first_dose_mg=options.first_dose,
+        every_weeks=options.every,
+        weight_kg=weight.kg if weight else None,
+        weight_entered=weight.entered if weight else None,
+        weight_unit_assumed=weight.unit_assumed if weight else False,
+        mg_per_kg=options.mg_per_kg,
+        height_cm=height.cm if height else None,
+        sex=sex,
+        basis=basis,
+        age=options.age,
+        screen_every_weeks=options.screen_every,
+    )
+
+
+def plan_from_text(options: PlanOptions, *, default_zone: str):
+    from ketplan.core.plan import build_plan
+
+    return build_plan(plan_request_from_text(options, default_zone=default_zone))
+
+
+def _enum(kind, value: str | None, field_name: str):
+    if value is None:
+        return None
+    try:
+        return kind(str(value).strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in kind)
+        raise InputError(f"--{field_name.replace('_', '-')} {value!r} is not one of {allowed}", field_name) from None

@@ -1,0 +1,46 @@
+"""CSV for spreadsheets and shell scripts: one row per session, header first."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+SESSION_COLUMNS = (
+    "n", "date", "weekday", "start", "end", "phase", "phase_session", "phase_sessions",
+    "dose_mg", "devices", "mg_per_kg", "drug_volume_ml", "moved_from", "reason",
+    "protocol", "evidence", "label",
+)
+
+
+def session_rows(plan, extra: dict[str, str] | None = None):
+    for s in plan.sessions:
+        row = {
+            "n": s.n,
+            "date": s.date.isoformat(),
+            "weekday": s.weekday,
+            "start": s.start.isoformat(),
+            "end": s.end.isoformat(),
+            "phase": s.phase,
+            "phase_session": s.phase_session,
+            "phase_sessions": s.phase_sessions,
+            "dose_mg": f"{s.dose_mg:g}",
+            "devices": "" if s.devices is None else s.devices,
+            "mg_per_kg": "" if s.mg_per_kg is None else f"{s.mg_per_kg:g}",
+            "drug_volume_ml": "" if s.drug_volume_ml is None else f"{s.drug_volume_ml:g}",
+            "moved_from": s.moved_from.isoformat() if s.moved_from else "",
+            "reason": s.reason or "",
+            "protocol": plan.protocol.id,
+            "evidence": plan.protocol.evidence.value,
+            "label": plan.label or "",
+        }
+        if extra:
+            row = {**extra, **row}
+        yield row
+
+
+def plan_csv(plan) -> str:
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=SESSION_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(session_rows(plan))
+    return buffer.getvalue()

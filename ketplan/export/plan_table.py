@@ -1,0 +1,143 @@
+"""The plan as a terminal table: sessions, then a summary, warnings, checkpoints and sources."""
+
+from __future__ import annotations
+
+from rich.console import Console
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from ketplan.export.jsonout import DISCLAIMER
+from ketplan.export.table import NARROW_WIDTH, make_console, print_key_values, print_warnings
+
+
+def _dose_cell(session) -> str:
+    return f"{session.dose_mg:g} mg"
+
+
+def _amount_cell(session) -> str:
+    if session.devices is not None:
+        return f"{session.devices} device{'s' if session.devices != 1 else ''}"
+    if session.drug_volume_ml is not None:
+        ml = session.drug_volume_ml
+        return f"{ml:.2f} mL" if ml < 1 else f"{ml:.1f} mL"
+    return ""
+
+
+def _moved_cell(session) -> str:
+    return f"from {session.moved_from.strftime('%d %b')}" if session.moved_from else ""
+
+
+def _note_lines(session) -> list[str]:
+    notes = []
+    if session.moved_from is not None:
+        notes.append(f"moved from {session.moved_from.strftime('%a %d %b %Y')}: {session.reason}")
+    notes.extend(session.notes)
+    return notes
+
+
+def summary_rows(plan) -> list[tuple[str, str]]:
+    protocol = plan.protocol
+    by_phase: dict[str, int] = {}
+    for s in plan.sessions:
+        by_phase[s.phase] = by_phase.get(s.phase, 0) + 1
+    rows = [
+        ("Protocol", f"{protocol.id}: {protocol.title}"),
+        ("Evidence", protocol.evidence_text),
+    ]
+    if plan.label:
+        rows.append(("Label", plan.label))
+    rows += [
+        ("Course", f"{plan.sessions[0].date.isoformat()} to {plan.sessions[-1].date.isoformat()} "
+                   f"(horizon {plan.end.isoformat()})"),
+        ("Weekdays", ",".join(plan.weekday_names) + (" (chosen by ketplan)" if plan.weekdays_chosen_by_ketplan else "")),
+        ("Time", f"{plan.time.strftime('%H:%M')} {plan.timezone}"),
+        ("Sessions", f"{len(plan.sessions)} (" + ", ".join(f"{k} {v}" for k, v in by_phase.items()) + ")"),
+        ("Cumulative dose", f"{plan.cumulative_dose_mg:g} mg"),
+    ]
+    if plan.every_weeks is not None:
+        rows.append(("From week 9", f"every {plan.every_weeks} week{'s' if plan.every_weeks != 1 else ''}"))
+    if plan.dose is not None:
+        d = plan.dose
+        text = f"{d.mg_per_kg:g} mg/kg x {d.dosing_weight_kg:g} kg ({d.dosing_weight_basis}) = {d.dose_mg:g} mg"
+        rows.append(("Dose", text))
+        if d.drug_volume_ml is not None:
+            ml = f"{d.drug_volume_ml:.2f}" if d.drug_volume_ml < 1 else f"{d.drug_volume_ml:.1f}"
+            rows.append(("Draw up", f"{ml} mL of {d.concentration_mg_per_ml:g} mg/mL (delivers {d.delivered_dose_mg:g} mg)"))
+        if d.pump_rate_ml_per_h is not None:
+            rows.append(("Infusion", f"{d.final_volume_ml:g} mL over {d.infusion_minutes:g} min = {d.pump_rate_ml_per_h:g} mL/h"))
+    return rows
+
+
+# No time column: every session starts at the plan's --time (shown in the summary).
+SESSION_HEADERS = ("#", "Date", "Day", "Phase", "Dose", "Amount", "Moved")
+
+
+def _session_cells(session) -> tuple[str, ...]:
+    marker = "*" if _note_lines(session) else ""
+    return (
+        f"{session.n}{marker}", session.date.isoformat(), session.weekday.capitalize(),
+        f"{session.phase} {session.phase_session}/{session.phase_sessions}",
+        _dose_cell(session), _amount_cell(session), _moved_cell(session),
+    )
+
+
+def print_plan(plan, console: Console | None = None) -> None:
+    from rich import box
+
+    console = console or make_console()
+    title = f"{plan.protocol.title}"
+    if plan.protocol.evidence.value == "preliminary":
+        title += " [PRELIMINARY EVIDENCE]"
+    rows = [_session_cells(s) for s in plan.sessions]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(SESSION_HEADERS)]
+    # Every cell is shown whole or the layout changes: a dose is never cut or wrapped.
+    if console.width < max(NARROW_WIDTH, sum(widths) + 3 * len(widths) + 1):
+        console.print(Text(title, style="bold"), soft_wrap=True)
+        for s, cells in zip(plan.sessions, rows):
+            console.print(Text(" ".join(c for c in cells[:6] if c)), soft_wrap=True)
+            for note in _note_lines(s):
+                console.print(Text(f"   {note}"), soft_wrap=True)
+    else:
+        table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+        for header, width in zip(SESSION_HEADERS, widths):
+            table.add_column(header, no_wrap=True, min_width=width,
+                             justify="right" if header in ("#", "Dose") else "left")
+        for s, cells in zip(plan.sessions, rows):
+            table.add_row(*cells, style="yellow" if s.moved_from else None)
+        console.print(table)
+        for s in plan.sessions:
+            for note in _note_lines(s):
+                console.print(Text(f"* {s.n}: {note}"), soft_wrap=True)
+    print_key_values(console, "Summary", summary_rows(plan))
+    print_warnings(console, plan.warnings)
+    print_checkpoints(console, plan)
+    print_sources(console, plan)
+    console.print(Text(DISCLAIMER, style="dim"), soft_wrap=True)
+
+
+def print_checkpoints(console: Console, plan) -> None:
+    protocol = plan.protocol
+    per_session = {c.id for c in plan.checkpoints if c.session_n is not None and c.id not in
+                   {r.id for r in protocol.checkpoints if r.when.value == "end-of-phase"}}
+    console.print(Text("Checkpoints", style="bold"))
+    for rule in protocol.checkpoints:
+        if rule.id in per_session:
+            count = sum(1 for c in plan.checkpoints if c.id == rule.id)
+            console.print(Text(f"- {rule.title}: {rule.offset_days} days after each session ({count} in this plan)"), soft_wrap=True)
+    for c in plan.checkpoints:
+        if c.id in per_session:
+            continue
+        default = " (ketplan default interval)" if c.ketplan_default else ""
+        console.print(Text(f"- {c.date.isoformat()} {c.title}{default}"), soft_wrap=True)
+    console.print(Text("Each session", style="bold"))
+    for item in protocol.instructions:
+        console.print(Text(f"- before: {item.text}"), soft_wrap=True)
+    for item in protocol.monitoring:
+        console.print(Text(f"- {item.text}"), soft_wrap=True)
+
+
+def print_sources(console: Console, plan) -> None:
+    console.print(Text("References", style="bold"))
+    for key, ref in plan.protocol.references.items():
+        console.print(Text(f"- [{key}] {ref.citation} {ref.link}"), soft_wrap=True)
