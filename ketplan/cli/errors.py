@@ -10,6 +10,7 @@ import errno
 import sys
 from collections.abc import Callable
 
+from typer import exceptions as typer_exceptions
 from typer._click import exceptions as click_exceptions
 
 from ketplan.core.errors import KetplanError
@@ -47,9 +48,13 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
     except click_exceptions.ClickException as error:
         _say(error.format_message())
         return error.exit_code if error.exit_code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
-    except click_exceptions.Abort:
+    except typer_exceptions.Abort:
         _say("aborted")
         return EXIT_INTERNAL
+    except typer_exceptions.Exit as error:
+        return error.exit_code
+    except SystemExit as error:  # a library giving up, e.g. on a broken pipe
+        return error.code if isinstance(error.code, int) else EXIT_INTERNAL
     except KeyboardInterrupt:
         return 130
     except BrokenPipeError:

@@ -13,7 +13,7 @@ from enum import Enum
 
 from ketplan.core import references as refs
 from ketplan.core.errors import InputError, UnsafeDoseError
-from ketplan.core.units import CM_PER_INCH
+from ketplan.core.units import CM_PER_INCH, MAX_HEIGHT_CM, MAX_WEIGHT_KG, MIN_HEIGHT_CM, MIN_WEIGHT_KG
 
 # Racemic ketamine: the hard range in mg/kg for each route. IV/IM/SC: the range Fava 2020
 # studied (0.1-1.0 mg/kg); there is deliberately no override. Oral: the range of the 2023
@@ -88,6 +88,13 @@ def choose_dosing_weight(
 ) -> DosingWeight:
     """The weight a mg/kg dose is multiplied by, with the reason for any substitution."""
     basis = WeightBasis(basis)
+    if height_cm is not None and (
+        isinstance(height_cm, bool) or not isinstance(height_cm, (int, float))
+        or not math.isfinite(height_cm) or not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM
+    ):
+        raise InputError(
+            f"--height must lie within the plausible adult range {MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm", "height"
+        )
     warnings: list[str] = []
     bmi = body_mass_index(actual_kg, height_cm) if height_cm else None
     ideal = adjusted = None
@@ -172,7 +179,7 @@ def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] |
     low, high = RACEMIC_MG_PER_KG_LIMITS[route]
     if allowed is not None:
         low, high = max(low, allowed[0]), min(high, allowed[1])
-    if not low - 1e-9 <= mg_per_kg <= high + 1e-9:
+    if not low <= mg_per_kg <= high:  # inclusive and exact: no tolerance at a hard limit
         raise UnsafeDoseError(
             f"--mg-per-kg {mg_per_kg:g} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
             f"{route.upper() if route != 'oral' else 'oral'} racemic ketamine here",
@@ -301,8 +308,12 @@ def weight_based_dose(
     IV gets an infusion (drug volume, final volume, pump rate); IM and SC a drawn volume;
     oral a dose in mg only.
     """
-    if not isinstance(weight_kg, (int, float)) or not math.isfinite(weight_kg) or weight_kg <= 0:
-        raise InputError("--weight must be a positive number of kg", "weight")
+    if isinstance(weight_kg, bool) or not isinstance(weight_kg, (int, float)) or not math.isfinite(weight_kg):
+        raise InputError("--weight must be a number of kg", "weight")
+    if not MIN_WEIGHT_KG <= weight_kg <= MAX_WEIGHT_KG:
+        raise InputError(
+            f"--weight {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg", "weight"
+        )
     mg_per_kg = check_mg_per_kg(mg_per_kg, route, allowed_mg_per_kg)
     low, high = RACEMIC_MG_PER_KG_LIMITS[route]
     if allowed_mg_per_kg is not None:

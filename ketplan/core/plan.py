@@ -142,27 +142,28 @@ def add_minutes(start: datetime, minutes: int) -> datetime:
 
 
 def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: frozenset[int]) -> tuple[int, ...]:
-    """A sensible pattern when the user gives none: start on the first open day on or after
-    `start`, then spread the week's sessions as evenly as the open days allow."""
-    first = next(d for d in ((start.weekday() + i) % 7 for i in range(7)) if d not in closed)
-    open_days = [d for d in range(7) if d not in closed and d != first]
-    best: tuple[tuple[int, ...], tuple] | None = None
-    for rest in combinations(open_days, sessions_per_week - 1):
-        offsets = sorted((d - first) % 7 for d in rest)
-        points = [0, *offsets]
-        gaps = [b - a for a, b in zip(points, points[1:])] + [7 - points[-1]]
-        if min(gaps) < min_gap:
-            continue
-        score = (-min(gaps), offsets)
-        if best is None or score < best[1]:
-            best = (tuple([first, *((first + o) % 7 for o in offsets)]), score)
-    if best is None:
-        raise InputError(
-            f"the open weekdays cannot hold {sessions_per_week} sessions a week {min_gap} days apart; "
-            "set --days or open more days (--closed)",
-            "days",
-        )
-    return best[0]
+    """A sensible pattern when the user gives none: the earliest open day on or after `start`
+    that can anchor the week's sessions spread as evenly as the open days allow."""
+    open_in_order = [d for d in ((start.weekday() + i) % 7 for i in range(7)) if d not in closed]
+    for first in open_in_order:
+        best: tuple[tuple[int, ...], tuple] | None = None
+        others = [d for d in range(7) if d not in closed and d != first]
+        for rest in combinations(others, sessions_per_week - 1):
+            offsets = sorted((d - first) % 7 for d in rest)
+            points = [0, *offsets]
+            gaps = [b - a for a, b in zip(points, points[1:])] + [7 - points[-1]]
+            if min(gaps) < min_gap:
+                continue
+            score = (-min(gaps), offsets)
+            if best is None or score < best[1]:
+                best = (tuple([first, *((first + o) % 7 for o in offsets)]), score)
+        if best is not None:
+            return best[0]
+    raise InputError(
+        f"the open weekdays cannot hold {sessions_per_week} sessions a week {min_gap} days apart; "
+        "set --days or open more days (--closed)",
+        "days",
+    )
 
 
 def build_plan(request: PlanRequest) -> Plan:

@@ -12,7 +12,7 @@ import tomllib
 from enum import Enum
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
 
 from ketplan.core.dosing import ESKETAMINE_DOSES_MG, RACEMIC_MG_PER_KG_LIMITS, format_number
 from ketplan.core.errors import ProtocolError
@@ -52,7 +52,7 @@ class Sourced(_Strict):
     """A rule with its sources, or a ketplan default that says why it is one."""
 
     sources: list[str] = Field(default_factory=list)
-    ketplan_default: bool = False
+    ketplan_default: StrictBool = False
     why: str | None = None
 
     @model_validator(mode="after")
@@ -83,14 +83,14 @@ class Reference(_Strict):
 
 class FixedDose(Sourced):
     kind: Literal["fixed"]
-    first_dose_mg: int
-    default_mg: int
-    allowed_mg: list[int] = Field(min_length=1)
-    older_adult_first_dose_mg: int | None = None
+    first_dose_mg: StrictInt
+    default_mg: StrictInt
+    allowed_mg: list[StrictInt] = Field(min_length=1)
+    older_adult_first_dose_mg: StrictInt | None = None
     older_adult_note: str | None = None
-    escalate_only_after_first: bool = True
-    mg_per_device: int = 28
-    rest_minutes_per_device: int = 5
+    escalate_only_after_first: StrictBool = True
+    mg_per_device: StrictInt = 28
+    rest_minutes_per_device: StrictInt = 5
 
     @model_validator(mode="after")
     def _within_drug_limits(self):
@@ -130,13 +130,13 @@ DoseRule = Annotated[FixedDose | WeightDose, Field(discriminator="kind")]
 
 class Phase(Sourced):
     name: str = Field(min_length=1, max_length=40)
-    sessions_per_week: int | None = Field(default=None, ge=1, le=3)
-    interval_weeks: int | None = Field(default=None, ge=1, le=4)
-    interval_weeks_allowed: list[int] | None = None
-    weeks: int | None = Field(default=None, ge=1, le=104)
-    open_ended: bool = False
-    min_gap_days: int = Field(default=2, ge=1, le=28)
-    min_gap_is_convention: bool = True
+    sessions_per_week: StrictInt | None = Field(default=None, ge=1, le=3)
+    interval_weeks: StrictInt | None = Field(default=None, ge=1, le=4)
+    interval_weeks_allowed: list[StrictInt] | None = None
+    weeks: StrictInt | None = Field(default=None, ge=1, le=104)
+    open_ended: StrictBool = False
+    min_gap_days: StrictInt = Field(default=2, ge=1, le=28)
+    min_gap_is_convention: StrictBool = True
     note: str | None = None
 
     @model_validator(mode="after")
@@ -158,9 +158,9 @@ class Phase(Sourced):
 
 
 class Session(Sourced):
-    administration_minutes: int | None = Field(default=None, ge=0, le=600)
-    observation_minutes: int = Field(ge=0, le=720)
-    administration_from_devices: bool = False
+    administration_minutes: StrictInt | None = Field(default=None, ge=0, le=600)
+    observation_minutes: StrictInt = Field(ge=0, le=720)
+    administration_from_devices: StrictBool = False
 
     @model_validator(mode="after")
     def _administration(self):
@@ -171,12 +171,12 @@ class Session(Sourced):
 
 class Instruction(Sourced):
     text: str = Field(min_length=3)
-    before_minutes: int | None = Field(default=None, ge=0, le=2880)
+    before_minutes: StrictInt | None = Field(default=None, ge=0, le=2880)
 
 
 class MonitoringStep(Sourced):
     text: str = Field(min_length=3)
-    at_minutes: int | None = Field(default=None, ge=0, le=720)
+    at_minutes: StrictInt | None = Field(default=None, ge=0, le=720)
 
 
 class CheckpointWhen(str, Enum):
@@ -194,9 +194,9 @@ class CheckpointRule(Sourced):
     when: CheckpointWhen
     phase: str | None = None
     phases: list[str] | None = None
-    offset_days: int = Field(default=0, ge=-28, le=28)
-    every_weeks: int | None = Field(default=None, ge=1, le=52)
-    weeks: int | None = Field(default=None, ge=1, le=104)
+    offset_days: StrictInt = Field(default=0, ge=-28, le=28)
+    every_weeks: StrictInt | None = Field(default=None, ge=1, le=52)
+    weeks: StrictInt | None = Field(default=None, ge=1, le=104)
 
     @model_validator(mode="after")
     def _fields_for_when(self):
@@ -221,8 +221,8 @@ class Protocol(_Strict):
     evidence: Evidence
     evidence_note: str = ""
     indication: str = Field(min_length=2)
-    default_for_route: bool = False
-    off_label: bool = True
+    default_for_route: StrictBool = False
+    off_label: StrictBool = True
     dose: DoseRule
     phases: list[Phase] = Field(min_length=1)
     session: Session
@@ -308,7 +308,7 @@ def _describe(error: ValidationError) -> str:
         message = item["msg"].removeprefix("Value error, ")
         if item["type"] == "extra_forbidden":
             message = "unknown key (check its spelling)"
-        problems.append(f"{where or 'file'}: {message}")
+        problems.append(f"{where}: {message}" if where else message)
     more = len(error.errors()) - 5
     if more > 0:
         problems.append(f"and {more} more")

@@ -38,13 +38,14 @@ SINGH_2016 = Reference(
 )
 ANDRADE_2017 = Reference(
     key="andrade2017",
-    citation="Andrade C. J Clin Psychiatry 2017;78(7):e852",
-    doi="10.4088/JCP.17f11738",
+    citation="Andrade C. Ketamine for depression, 4: in what dose, at what rate, by what route, for how long, "
+    "and at what frequency? J Clin Psychiatry 2017;78(7):e852",
+    url="https://www.psychiatrist.com/JCP/article/Pages/2017/v78n07/17f11738.aspx",
     supports="40-min infusions conventional; durations of 2-100 min reported",
 )
 DEVINE_1974 = Reference(
     key="devine1974",
-    citation="Devine BJ. Gentamicin therapy. Drug Intell Clin Pharm 1974;8:650-655",
+    citation="Devine BJ. Drug Intell Clin Pharm 1974;8:650-655 (formula as given by GlobalRPh)",
     url="https://globalrph.com/medcalcs/adjusted-body-weight-ajbw-and-ideal-body-weight-ibw-calc/",
     supports="Ideal body weight 50 kg (male) / 45.5 kg (female) + 2.3 kg per inch over 60 in; "
     "adjusted weight IBW + 0.4 x (actual - IBW); actual weight when below IBW",
@@ -64,6 +65,6 @@ YALE_BP_2024 = Reference(
 WHO_BMI = Reference(
     key="who-bmi",
     citation="WHO body-mass-index classification (obese: BMI >= 30 kg/m2)",
-    url="https://www.who.int/data/gho/data/themes/topics/topic-details/GHO/body-mass-index",
+    url="https://etg-complete-oxy.netlify.app/cardiovascular/cvg_excess-body-weight-obesity-and-atherosclerotic-cardiovascular-disease-risk/c_cvg_excess-body-weight-obesity-and-atherosclerotic-cardiovascular-disease-risktopic_6",
     supports="BMI >= 30 kg/m2 is obese",
 )

@@ -12,7 +12,8 @@ from ketplan.export.table import NARROW_WIDTH, make_console, print_key_values, p
 
 
 def _dose_cell(session) -> str:
-    return f"{session.dose_mg:g} mg"
+    # Fixed esketamine doses are whole devices (56 mg); weight-based doses carry 0.1 mg.
+    return f"{session.dose_mg:g} mg" if session.devices is not None else f"{session.dose_mg:.1f} mg"
 
 
 def _amount_cell(session) -> str:
@@ -48,8 +49,9 @@ def summary_rows(plan) -> list[tuple[str, str]]:
     if plan.label:
         rows.append(("Label", plan.label))
     rows += [
-        ("Course", f"{plan.sessions[0].date.isoformat()} to {plan.sessions[-1].date.isoformat()} "
-                   f"(horizon {plan.end.isoformat()})"),
+        ("Course", f"{plan.sessions[0].date.isoformat()} to {plan.sessions[-1].date.isoformat()}"
+                   + (f" (open-ended phase planned to {plan.end.isoformat()})"
+                      if any(p.open_ended for p in protocol.phases) else "")),
         ("Weekdays", ",".join(plan.weekday_names) + (" (chosen by ketplan)" if plan.weekdays_chosen_by_ketplan else "")),
         ("Time", f"{plan.time.strftime('%H:%M')} {plan.timezone}"),
         ("Sessions", f"{len(plan.sessions)} (" + ", ".join(f"{k} {v}" for k, v in by_phase.items()) + ")"),
@@ -59,11 +61,11 @@ def summary_rows(plan) -> list[tuple[str, str]]:
         rows.append(("From week 9", f"every {plan.every_weeks} week{'s' if plan.every_weeks != 1 else ''}"))
     if plan.dose is not None:
         d = plan.dose
-        text = f"{d.mg_per_kg:g} mg/kg x {d.dosing_weight_kg:g} kg ({d.dosing_weight_basis}) = {d.dose_mg:g} mg"
+        text = f"{d.mg_per_kg:g} mg/kg x {d.dosing_weight_kg:.1f} kg ({d.dosing_weight_basis}) = {d.dose_mg:.1f} mg"
         rows.append(("Dose", text))
         if d.drug_volume_ml is not None:
             ml = f"{d.drug_volume_ml:.2f}" if d.drug_volume_ml < 1 else f"{d.drug_volume_ml:.1f}"
-            rows.append(("Draw up", f"{ml} mL of {d.concentration_mg_per_ml:g} mg/mL (delivers {d.delivered_dose_mg:g} mg)"))
+            rows.append(("Draw up", f"{ml} mL of {d.concentration_mg_per_ml:g} mg/mL (delivers {d.delivered_dose_mg:.1f} mg)"))
         if d.pump_rate_ml_per_h is not None:
             rows.append(("Infusion", f"{d.final_volume_ml:g} mL over {d.infusion_minutes:g} min = {d.pump_rate_ml_per_h:g} mL/h"))
     return rows

@@ -1,0 +1,130 @@
+"""Finding and reading protocol files: the I/O layer in front of ketplan.core.protocol.
+
+The core only parses text (`parse_protocol`); this module reads the files. Shipped protocols
+live in the installed `ketplan/schedules` folder (pyproject.toml force-includes the top-level
+`schedules/` there); in a source checkout or editable install that folder does not exist and
+`<repo>/schedules` next to the package is used instead.
+
+Every failure is a KetplanError with `field = "protocol"` and a one-line message that names
+the file and says what is wrong.
+"""
+
+from __future__ import annotations
+
+import functools
+from pathlib import Path
+
+from ketplan.core.errors import InputError, ProtocolError
+from ketplan.core.protocol import Protocol, parse_protocol
+
+FIELD = "protocol"
+SUFFIX = ".toml"
+MAX_FILE_BYTES = 1_000_000  # a protocol file is a few kB; anything this large is not one
+
+
+def shipped_dir() -> Path:
+    """The folder of shipped protocol files (installed wheel first, then the source checkout)."""
+    package = Path(__file__).resolve().parent
+    installed = package / "schedules"
+    if installed.is_dir():
+        return installed
+    return package.parent / "schedules"
+
+
+def read_protocol_file(path: str | Path) -> Protocol:
+    """Read and validate one protocol file. Errors name the file as the caller spelled it."""
+    path = Path(path)
+    name = str(path)
+    try:
+        if path.is_dir():
+            raise InputError(f"{name}: is a directory, not a protocol file", FIELD)
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise InputError(f"{name}: {size} bytes is too large for a protocol file (limit {MAX_FILE_BYTES})", FIELD)
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{name}: no such file", FIELD) from None
+    except PermissionError:
+        raise InputError(f"{name}: cannot be read (permission denied)", FIELD) from None
+    except OSError as error:
+        raise InputError(f"{name}: cannot be read ({error.strerror or error})", FIELD) from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ProtocolError(
+            f"{name}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); save the file as UTF-8",
+            FIELD,
+        ) from None
+    try:
+        return parse_protocol(text, name)
+    except ProtocolError as error:
+        error.field = error.field or FIELD
+        raise
+
+
+@functools.lru_cache(maxsize=1)
+def _shipped() -> tuple[Protocol, ...]:
+    folder = shipped_dir()
+    if not folder.is_dir():
+        raise ProtocolError(f"{folder}: the shipped protocol folder is missing (broken installation?)", FIELD)
+    protocols: list[Protocol] = []
+    for path in sorted(folder.glob(f"*{SUFFIX}")):
+        protocol = read_protocol_file(path)
+        if protocol.id != path.stem:
+            raise ProtocolError(
+                f"{path}: id: {protocol.id!r} does not match the file name (expected {path.stem!r})", FIELD
+            )
+        protocols.append(protocol)
+    defaults: dict[str, str] = {}
+    for protocol in protocols:
+        if protocol.default_for_route:
+            route = protocol.route.value
+            if route in defaults:
+                raise ProtocolError(
+                    f"{folder}: default_for_route: both {defaults[route]!r} and {protocol.id!r} are the default "
+                    f"for route {route!r}; only one may be",
+                    FIELD,
+                )
+            defaults[route] = protocol.id
+    return tuple(sorted(protocols, key=lambda p: p.id))
+
+
+def shipped_protocols() -> list[Protocol]:
+    """Every shipped protocol, sorted by id (read once per process)."""
+    return list(_shipped())
+
+
+def shipped_ids() -> list[str]:
+    return [p.id for p in _shipped()]
+
+
+def _looks_like_path(ref: str) -> bool:
+    return ref.endswith(SUFFIX) or "/" in ref or "\\" in ref or ref.startswith(".")
+
+
+def load_protocol(ref: str) -> Protocol:
+    """A shipped protocol by id, or a protocol file by path."""
+    ref = str(ref)
+    if not ref.strip():
+        raise InputError("protocol: give a protocol id or a path to a .toml file", FIELD)
+    if not _looks_like_path(ref):
+        for protocol in _shipped():
+            if protocol.id == ref:
+                return protocol
+        if not Path(ref).is_file():
+            raise InputError(
+                f"unknown protocol {ref!r}: not a shipped id ({', '.join(shipped_ids())}) and no such file "
+                "(see 'ketplan protocols')",
+                FIELD,
+            )
+    return read_protocol_file(ref)
+
+
+def default_protocol(route: str) -> Protocol:
+    """The shipped protocol marked `default_for_route` for this route."""
+    route = str(getattr(route, "value", route))
+    matches = [p for p in _shipped() if p.route.value == route and p.default_for_route]
+    if not matches:
+        routes = sorted({p.route.value for p in _shipped() if p.default_for_route})
+        raise InputError(f"no default protocol for route {route!r} (routes: {', '.join(routes)})", FIELD)
+    return matches[0]
