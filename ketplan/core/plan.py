@@ -176,7 +176,8 @@ def build_plan(request: PlanRequest) -> Plan:
     phases, every = _phase_specs(protocol, request.every_weeks)
 
     multi = max((p.sessions_per_week or 1) for p in phases)
-    min_gap = max(p.min_gap_days for p in phases)
+    # Weekdays are spaced for the busiest phase; a weekly phase's own gap never constrains them.
+    min_gap = max((p.min_gap_days for p in phases if (p.sessions_per_week or 1) == multi), default=1)
     chosen_by_ketplan = request.weekdays is None
     if request.weekdays is None:
         weekdays = choose_weekdays(request.start, multi, min_gap, request.calendar.closed_weekdays)
@@ -185,22 +186,31 @@ def build_plan(request: PlanRequest) -> Plan:
         _check_weekday_gaps(weekdays[:multi], min_gap)
     first_day = course_first_day(request.start, weekdays[0])
     end = _horizon_end(request, first_day)
+    closed_listed = [WEEKDAY_NAMES[d] for d in weekdays if d in request.calendar.closed_weekdays]
+    if closed_listed:
+        warnings.append(
+            f"--days lists {','.join(closed_listed)}, a day the clinic is closed: those sessions move to the next open day."
+        )
 
     scheduled = schedule(request.start, weekdays, phases, request.calendar, end)
     if not scheduled:
         raise InputError("the plan holds no session; extend --weeks or --until", "weeks")
 
     weight_dose = None
+    session_weight_doses: list[dosing.WeightBasedDose] = []
     if isinstance(protocol.dose, WeightDose):
-        weight_dose = _weight_dose(request, protocol.dose)
-        warnings.extend(weight_dose.warnings)
-        session_doses = [(weight_dose.dose_mg, None, ()) for _ in scheduled]
+        session_weight_doses, titration_notes = _weight_doses(request, protocol.dose, len(scheduled))
+        weight_dose = session_weight_doses[0]
+        for dose in dict.fromkeys(session_weight_doses):
+            warnings.extend(dose.warnings)
+        session_doses = [(d.dose_mg, None, note) for d, note in zip(session_weight_doses, titration_notes)]
     else:
         warnings.extend(dosing.check_age(request.age))
         session_doses = _esketamine_doses(request, protocol.dose, len(scheduled), warnings)
 
     sessions = []
-    for item, (dose_mg, devices, notes) in zip(scheduled, session_doses):
+    for index, (item, (dose_mg, devices, notes)) in enumerate(zip(scheduled, session_doses)):
+        session_dose = session_weight_doses[index] if session_weight_doses else None
         if devices is not None and protocol.session.administration_from_devices:
             administration = dosing.esketamine_administration_minutes(int(dose_mg))
         elif weight_dose is not None and weight_dose.infusion_minutes is not None:
@@ -219,8 +229,8 @@ def build_plan(request: PlanRequest) -> Plan:
                 end=add_minutes(start, administration + protocol.session.observation_minutes),
                 dose_mg=dose_mg,
                 devices=devices,
-                mg_per_kg=weight_dose.mg_per_kg if weight_dose else None,
-                drug_volume_ml=weight_dose.drug_volume_ml if weight_dose else None,
+                mg_per_kg=session_dose.mg_per_kg if session_dose else None,
+                drug_volume_ml=session_dose.drug_volume_ml if session_dose else None,
                 administration_minutes=administration,
                 observation_minutes=protocol.session.observation_minutes,
                 moved_from=item.moved_from,
@@ -238,7 +248,7 @@ def build_plan(request: PlanRequest) -> Plan:
             f"Weekdays chosen by ketplan: {','.join(WEEKDAY_NAMES[d] for d in weekdays)} (set --days to change)."
         )
     warnings.extend(note.text for note in protocol.warnings)
-    checkpoints = _checkpoints(protocol, scheduled, request.screen_every_weeks, warnings)
+    checkpoints = _checkpoints(protocol, scheduled, request.screen_every_weeks, warnings, request.calendar)
     return Plan(
         protocol=protocol,
         label=request.label,
@@ -322,13 +332,33 @@ def _check_weekday_gaps(days: tuple[int, ...], min_gap: int) -> None:
         )
 
 
-def _weight_dose(request: PlanRequest, rule: WeightDose) -> dosing.WeightBasedDose:
+def _weight_doses(request: PlanRequest, rule: WeightDose, count: int):
+    """One dose per session: the same dose, or a titration that steps up to its target."""
+    first = _weight_dose(request, rule, None)
+    if rule.titration_step_mg_per_kg is None:
+        return [first] * count, [()] * count
+    doses, notes, by_level = [], [], {first.mg_per_kg: first}
+    target = max(first.mg_per_kg, rule.titrate_to_mg_per_kg)
+    for n in range(count):
+        level = round(min(first.mg_per_kg + n * rule.titration_step_mg_per_kg, target), 3)
+        if level not in by_level:
+            by_level[level] = _weight_dose(request, rule, level)
+        doses.append(by_level[level])
+        notes.append(
+            (f"Titration: {level:g} mg/kg if the previous dose was tolerated and response is incomplete; "
+             "otherwise repeat the previous dose (clinician decides).",) if n else ()
+        )
+    return doses, notes
+
+
+def _weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None) -> dosing.WeightBasedDose:
     protocol = request.protocol
     if request.dose_mg is not None or request.first_dose_mg is not None:
         raise InputError(f"--dose and --first-dose are esketamine doses; {protocol.id} is dosed in mg/kg (--mg-per-kg)", "dose")
     if request.weight_kg is None:
         raise InputError(f"--weight is required for {protocol.id}: its dose is weight-based (mg/kg)", "weight")
-    mg_per_kg = rule.default_mg_per_kg if request.mg_per_kg is None else request.mg_per_kg
+    if mg_per_kg is None:
+        mg_per_kg = rule.default_mg_per_kg if request.mg_per_kg is None else request.mg_per_kg
     return dosing.weight_based_dose(
         weight_kg=request.weight_kg,
         weight_entered=request.weight_entered,
@@ -411,7 +441,19 @@ def _verify_doses(protocol: Protocol, sessions: list[PlannedSession]) -> None:
                 raise UnsafeDoseError(f"session {session.n}: dose outside {low}-{high} mg/kg", "mg_per_kg")
 
 
-def _checkpoints(protocol: Protocol, scheduled: list[ScheduledSession], screen_every: int | None, warnings: list[str]):
+def _open_on_or_before(day: date, calendar: ClinicCalendar) -> date:
+    for back in range(14):
+        candidate = day - timedelta(days=back)
+        if calendar.closure(candidate) is None:
+            return candidate
+    return day
+
+
+def _checkpoints(protocol: Protocol, scheduled: list[ScheduledSession], screen_every: int | None,
+                 warnings: list[str], calendar: ClinicCalendar):
+    """Checkpoint dates. Something done before the course (enrolment) falls on an open day on or
+    before its date; periodic screens fall on the first session on or after they are due, since
+    they are done with the patient at a visit; deadlines (REMS forms) stay on their date."""
     if screen_every is not None and (isinstance(screen_every, bool) or not 1 <= screen_every <= 52):
         raise InputError("--screen-every must be 1-52 weeks", "screen_every")
     out: list[Checkpoint] = []
@@ -420,7 +462,7 @@ def _checkpoints(protocol: Protocol, scheduled: list[ScheduledSession], screen_e
     for rule in protocol.checkpoints:
         common = dict(id=rule.id, title=rule.title, detail=rule.detail, sources=tuple(rule.sources), ketplan_default=rule.ketplan_default)
         if rule.when is CheckpointWhen.before_first_session:
-            out.append(Checkpoint(date=first_date + timedelta(days=rule.offset_days), **common))
+            out.append(Checkpoint(date=_open_on_or_before(first_date + timedelta(days=rule.offset_days), calendar), **common))
         elif rule.when is CheckpointWhen.after_each_session:
             for s in scheduled:
                 out.append(Checkpoint(date=s.date + timedelta(days=rule.offset_days), session_n=s.n,
@@ -435,10 +477,12 @@ def _checkpoints(protocol: Protocol, scheduled: list[ScheduledSession], screen_e
             if not in_phases:
                 continue
             interval = screen_every if (screen_every is not None and rule.ketplan_default) else rule.every_weeks
-            day = in_phases[0].date + timedelta(weeks=interval)
-            while day <= in_phases[-1].date:
-                out.append(Checkpoint(date=day, **common))
-                day += timedelta(weeks=interval)
+            due = in_phases[0].date + timedelta(weeks=interval)
+            while due <= in_phases[-1].date:
+                visit = next(s for s in in_phases if s.date >= due)
+                out.append(Checkpoint(date=visit.date, session_n=visit.n,
+                                      **{**common, "title": f"{rule.title} (at session {visit.n})"}))
+                due += timedelta(weeks=interval)
         elif rule.when is CheckpointWhen.course_weeks:
             day = first_date + timedelta(weeks=rule.weeks) + timedelta(days=rule.offset_days)
             out.append(Checkpoint(date=day, **common))

@@ -114,6 +114,9 @@ class WeightDose(Sourced):
     infusion_minutes: float | None = Field(default=None, gt=0, le=240)
     concentration_mg_per_ml: float | None = Field(default=None, gt=0, le=100)
     final_volume_ml: float | None = Field(default=None, gt=0, le=1000)
+    # Session-by-session titration (e.g. Loo 2016: +0.1 mg/kg a session up to 0.5 mg/kg).
+    titration_step_mg_per_kg: float | None = Field(default=None, gt=0, le=0.5)
+    titrate_to_mg_per_kg: float | None = Field(default=None, gt=0)
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -122,6 +125,12 @@ class WeightDose(Sourced):
                 f"default_mg_per_kg {self.default_mg_per_kg:g} is not within "
                 f"min_mg_per_kg {self.min_mg_per_kg:g} and max_mg_per_kg {self.max_mg_per_kg:g}"
             )
+        if (self.titration_step_mg_per_kg is None) != (self.titrate_to_mg_per_kg is None):
+            raise ValueError("give both `titration_step_mg_per_kg` and `titrate_to_mg_per_kg`, or neither")
+        if self.titrate_to_mg_per_kg is not None and not (
+            self.min_mg_per_kg <= self.titrate_to_mg_per_kg <= self.max_mg_per_kg
+        ):
+            raise ValueError("`titrate_to_mg_per_kg` must lie within min_mg_per_kg and max_mg_per_kg")
         return self
 
 

@@ -22,7 +22,7 @@ from ketplan.core.errors import InputError
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-MAX_SEARCH_DAYS = 60  # a closure run longer than this is a calendar mistake, not a plan
+MAX_SEARCH_DAYS = 60  # a closure run of this many days or more is a calendar mistake, not a plan
 MAX_COURSE_WEEKS = 156
 
 
@@ -146,12 +146,9 @@ def schedule(
         raise InputError("--closed closes every weekday; leave at least one open day", "closed")
     if horizon_end < start:
         raise InputError("the plan ends before it starts; check --weeks or --until", "until")
-    if (horizon_end - start).days > MAX_COURSE_WEEKS * 7:
+    first_day = course_first_day(start, weekdays[0]) if weekdays else start
+    if (horizon_end - first_day).days > MAX_COURSE_WEEKS * 7:
         raise InputError(f"a plan longer than {MAX_COURSE_WEEKS} weeks is not a plan ketplan makes", "weeks")
-    open_weekdays = [d for d in weekdays if d not in calendar.closed_weekdays]
-    if not open_weekdays:
-        shown = ",".join(WEEKDAY_NAMES[d] for d in weekdays)
-        raise InputError(f"--days {shown}: every listed weekday is closed (--closed)", "days")
     plan = planned_dates(start, weekdays, phases, horizon_end)
     totals: dict[str, int] = {}
     for phase, _, _ in plan:
@@ -160,13 +157,16 @@ def schedule(
     sessions: list[ScheduledSession] = []
     previous: ScheduledSession | None = None
     for phase, _, planned in plan:
-        day, reason = planned, calendar.closure(planned)
+        day, reasons = planned, []
+        if calendar.closure(planned):
+            reasons.append(calendar.closure(planned))
         if previous is not None and (day - previous.date).days < phase.min_gap_days:
             day = previous.date + timedelta(days=phase.min_gap_days)
-            reason = f"keeps the {phase.min_gap_days}-day minimum gap after session {previous.n}"
-        day = _next_open_day(day, calendar, reason)
-        if day != planned and reason is None:
-            reason = calendar.closure(planned) or "moved to keep the minimum gap"
+            reasons.append(f"keeps the {phase.min_gap_days}-day minimum gap after session {previous.n}")
+            if calendar.closure(day) and calendar.closure(day) not in reasons:
+                reasons.append(f"then {day.strftime('%a %d %b')}: {calendar.closure(day)}")
+        day = _next_open_day(day, calendar)
+        reason = "; ".join(reasons) if day != planned else None
         seen[phase.name] = seen.get(phase.name, 0) + 1
         session = ScheduledSession(
             n=len(sessions) + 1,
@@ -175,18 +175,18 @@ def schedule(
             phase_sessions=totals[phase.name],
             planned=planned,
             date=day,
-            reason=reason if day != planned else None,
+            reason=reason,
         )
         sessions.append(session)
         previous = session
     return sessions
 
 
-def _next_open_day(day: date, calendar: ClinicCalendar, reason: str | None) -> date:
-    for _ in range(MAX_SEARCH_DAYS):
-        if calendar.closure(day) is None:
-            return day
-        day += timedelta(days=1)
+def _next_open_day(day: date, calendar: ClinicCalendar) -> date:
+    for offset in range(MAX_SEARCH_DAYS):
+        candidate = day + timedelta(days=offset)
+        if calendar.closure(candidate) is None:
+            return candidate
     raise InputError(
         f"no open clinic day within {MAX_SEARCH_DAYS} days of {day.isoformat()}; check --closed, --skip and --holidays",
         "skip",

@@ -62,10 +62,15 @@ def summary_rows(plan) -> list[tuple[str, str]]:
     if plan.dose is not None:
         d = plan.dose
         text = f"{d.mg_per_kg:g} mg/kg x {d.dosing_weight_kg:.1f} kg ({d.dosing_weight_basis}) = {d.dose_mg:.1f} mg"
+        levels = sorted({x.mg_per_kg for x in plan.sessions})
+        if len(levels) > 1:
+            text = (f"titration {levels[0]:g} -> {levels[-1]:g} mg/kg x {d.dosing_weight_kg:.1f} kg "
+                    f"({d.dosing_weight_basis}); first dose {d.dose_mg:.1f} mg")
         rows.append(("Dose", text))
         if d.drug_volume_ml is not None:
             ml = f"{d.drug_volume_ml:.2f}" if d.drug_volume_ml < 1 else f"{d.drug_volume_ml:.1f}"
-            rows.append(("Draw up", f"{ml} mL of {d.concentration_mg_per_ml:g} mg/mL (delivers {d.delivered_dose_mg:.1f} mg)"))
+            first = " (first dose)" if len({x.mg_per_kg for x in plan.sessions}) > 1 else ""
+            rows.append(("Draw up", f"{ml} mL of {d.concentration_mg_per_ml:g} mg/mL (delivers {d.delivered_dose_mg:.1f} mg){first}"))
         if d.pump_rate_ml_per_h is not None:
             rows.append(("Infusion", f"{d.final_volume_ml:g} mL over {d.infusion_minutes:g} min = {d.pump_rate_ml_per_h:g} mL/h"))
     return rows
