@@ -106,6 +106,8 @@ def dose_rows(protocol: Protocol) -> list[tuple[str, str]]:
         rows.append(("Vial strength", f"{dose.concentration_mg_per_ml:g} mg/mL"))
     if dose.final_volume_ml is not None:
         rows.append(("Final volume", f"{dose.final_volume_ml:g} mL (local policy)"))
+    if dose.titration_step_mg_per_kg is not None:
+        rows.append(("Titration", f"+{dose.titration_step_mg_per_kg:g} mg/kg a session up to {dose.titrate_to_mg_per_kg:g} mg/kg"))
     return rows
 
 
