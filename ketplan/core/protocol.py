@@ -254,7 +254,7 @@ class Protocol(_Strict):
             low, high = RACEMIC_MG_PER_KG_LIMITS[self.route.value]
             if self.dose.min_mg_per_kg < low or self.dose.max_mg_per_kg > high:
                 raise ValueError(
-                    f"dose range {format_number(self.dose.min_mg_per_kg)}-{format_number(self.dose.max_mg_per_kg)} "
+                    f"dose: min_mg_per_kg-max_mg_per_kg {format_number(self.dose.min_mg_per_kg)}-{format_number(self.dose.max_mg_per_kg)} "
                     f"mg/kg is outside the {self.route.value} limit {format_number(low)}-{format_number(high)} mg/kg"
                 )
         if self.session.administration_from_devices and not fixed:
