@@ -342,7 +342,7 @@ def test_zero_sessions_per_week(tmp_path: Path):
 def test_iv_dose_above_the_hard_limit(tmp_path: Path):
     text = mutate(shipped_text("iv-racemic-twice-weekly"), "max_mg_per_kg = 1.0\n", "max_mg_per_kg = 1.5\n")
     message = refused(write(tmp_path, text), ProtocolError)
-    assert "dose range 0.1-1.5 mg/kg" in message and "outside the iv limit 0.1-1.0" in message
+    assert "dose: min_mg_per_kg-max_mg_per_kg 0.1-1.5 mg/kg" in message and "outside the iv limit 0.1-1.0" in message
 
 
 def test_oral_dose_below_the_hard_limit(tmp_path: Path):
