@@ -547,7 +547,7 @@ def _check_doses_inside_limits(plan):
         for s in plan.sessions:
             assert low <= s.mg_per_kg <= high
             assert low * kg - 1e-6 <= s.dose_mg <= high * kg + 1e-6
-            assert s.dose_mg == pytest.approx(s.mg_per_kg * kg, abs=0.1)
+            assert s.dose_mg == pytest.approx(s.mg_per_kg * kg, abs=0.15)  # 0.1 mg rounding, inward at the edges
         levels = [s.mg_per_kg for s in plan.sessions]
         assert levels == sorted(levels)  # constant, or a titration that only steps up
         if p.dose.titration_step_mg_per_kg is None:

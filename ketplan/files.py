@@ -1,0 +1,185 @@
+"""Writing a command's output: stdout, or a file written atomically and never clobbered.
+
+Every command's `--output` goes through `write_output`. Standard library only, so importing
+it costs nothing at start-up.
+
+A file is written to a temporary file in the same folder, flushed to disk, and only then
+given its name, so a failure (no space, no permission, Ctrl-C) never leaves a half-written
+file under the name the user asked for. Without --force the name is taken with a hard link,
+which fails if the name exists even when another process creates it between the check and
+the write; where hard links are not supported the name is claimed with O_EXCL first.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import stat
+import sys
+import tempfile
+from pathlib import Path
+
+from ketplan.core.errors import InputError
+
+# errnos meaning "this file system cannot make a hard link here": fall back to O_EXCL + rename.
+_NO_HARD_LINK = {
+    code
+    for code in (
+        getattr(errno, "EPERM", None),
+        getattr(errno, "EACCES", None),
+        getattr(errno, "ENOTSUP", None),
+        getattr(errno, "EOPNOTSUPP", None),
+        getattr(errno, "ENOSYS", None),
+        getattr(errno, "EMLINK", None),
+        getattr(errno, "EXDEV", None),
+        getattr(errno, "EINVAL", None),
+    )
+    if code is not None
+}
+
+
+def write_output(data: bytes | str, path: Path | None, *, force: bool) -> None:
+    """Write `data` to stdout (`path` None) or to the file `path`.
+
+    Refuses (InputError, field "output") a missing folder, a folder as the target, an
+    existing file without `force`, and a target that is not a regular file. Any OS error
+    while writing becomes `InputError("cannot write PATH: reason")`; the target is then
+    untouched and no temporary file is left behind.
+    """
+    if path is None:
+        _write_stdout(data)
+        return
+    payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    path = Path(path)
+    existing_mode = _check_target(path, force)
+    directory = path.parent
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name[:100]}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, existing_mode if existing_mode is not None else 0o666 & ~_umask())
+        if force:
+            os.replace(tmp, path)
+        else:
+            _link_no_clobber(tmp, path)  # removes tmp once the name is taken
+    except InputError:
+        raise
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror or error}", "output") from None
+    finally:
+        if tmp is not None and os.path.lexists(tmp):
+            _remove_quietly(tmp)
+    _fsync_directory(directory)
+
+
+def _write_stdout(data: bytes | str) -> None:
+    if isinstance(data, str):
+        sys.stdout.write(data)
+        sys.stdout.flush()
+        return
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:  # a replaced sys.stdout without a byte layer
+        sys.stdout.write(bytes(data).decode("utf-8"))
+        sys.stdout.flush()
+        return
+    buffer.write(data)
+    buffer.flush()
+
+
+def _check_target(path: Path, force: bool) -> int | None:
+    """Refuse what must not be written; return the mode of a regular file --force replaces."""
+    shown = str(path)
+    parent = path.parent
+    if path.name in ("", ".", ".."):
+        raise InputError(f"--output {shown} is a folder; give a file name, e.g. {path / 'plan.ics'}", "output")
+    try:
+        info = os.lstat(path)
+    except FileNotFoundError:
+        info = None
+    except OSError as error:
+        raise InputError(f"cannot write {shown}: {error.strerror or error}", "output") from None
+    if info is not None and stat.S_ISDIR(info.st_mode):
+        raise InputError(f"--output {shown} is a folder; give a file name, e.g. {path / 'plan.ics'}", "output")
+    if info is None:
+        if not parent.exists():
+            raise InputError(f"cannot write {shown}: the folder {parent} does not exist", "output")
+        if not parent.is_dir():
+            raise InputError(f"cannot write {shown}: {parent} is not a folder", "output")
+        return None
+    if not force:
+        raise InputError(f"{shown} already exists; add --force to replace it", "output")
+    if stat.S_ISLNK(info.st_mode):
+        # --force replaces the link itself, never the file it points to; a link to a
+        # device (/dev/stdout) is refused: use `--output -` for stdout.
+        try:
+            pointed = os.stat(path)
+        except OSError:
+            return None
+        if stat.S_ISDIR(pointed.st_mode):
+            raise InputError(f"--output {shown} is a folder; give a file name", "output")
+        if not stat.S_ISREG(pointed.st_mode):
+            raise InputError(f"--output {shown} is not a regular file; use '--output -' to write to stdout", "output")
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"--output {shown} is not a regular file; use '--output -' to write to stdout", "output")
+    return stat.S_IMODE(info.st_mode)
+
+
+def _link_no_clobber(tmp: str, path: Path) -> None:
+    exists = InputError(f"{path} already exists; add --force to replace it", "output")
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        raise exists from None
+    except OSError as error:
+        if error.errno not in _NO_HARD_LINK:
+            raise
+        _claim_and_replace(tmp, path, exists)
+        return
+    _remove_quietly(tmp)
+
+
+def _claim_and_replace(tmp: str, path: Path, exists: InputError) -> None:
+    """No hard links here: claim the name with O_EXCL (fails if it exists), then rename over
+    our own empty placeholder. On failure the placeholder is removed again."""
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise exists from None
+    os.close(fd)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        _remove_quietly(str(path))
+        raise
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _remove_quietly(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Make the new name durable (best effort: not every platform can open a folder)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
