@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 import pytest
 
-from ketplan.core.errors import InputError
+from ketplan.core.errors import InputError, ProtocolError
 from ketplan.core.plan import PlanRequest, build_plan
 from ketplan.core.protocol import parse_protocol
 from ketplan.core.schedule import ClinicCalendar
@@ -230,12 +230,20 @@ def test_moved_session_says_from_when_and_why():
 
 
 def test_preliminary_evidence_warning_in_every_session():
-    p = protocol(replace=('evidence = "label"', 'evidence = "preliminary"'))
-    plan = esk_plan(protocol=p)
+    from pathlib import Path
+
+    sc = parse_protocol(Path("schedules/sc-racemic.toml").read_text(encoding="utf-8"), "sc-racemic.toml")
+    plan = build_plan(PlanRequest(protocol=sc, start=date(2026, 12, 1), timezone="UTC", weight_kg=70.0))
     events = sessions_of(parse(export(plan)))
-    assert events
+    assert len(events) == len(plan.sessions) == 8
     for event in events:
-        assert "PRELIMINARY EVIDENCE" in str(event["DESCRIPTION"])
+        assert "PRELIMINARY evidence" in str(event["DESCRIPTION"])
+
+
+def test_a_preliminary_protocol_without_its_warning_is_refused():
+    with pytest.raises(ProtocolError) as error:
+        protocol(replace=('evidence = "label"', 'evidence = "preliminary"'))
+    assert "PRELIMINARY" in str(error.value)
 
 
 def test_no_label_no_name_leak():

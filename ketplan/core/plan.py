@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ketplan.core import dosing
 from ketplan.core.errors import InputError, UnsafeDoseError
-from ketplan.core.protocol import CheckpointWhen, Evidence, FixedDose, Protocol, WeightDose
+from ketplan.core.protocol import CheckpointWhen, FixedDose, Protocol, WeightDose
 from ketplan.core.schedule import (
     WEEKDAY_NAMES,
     ClinicCalendar,
@@ -171,8 +171,6 @@ def build_plan(request: PlanRequest) -> Plan:
     check_start(request.start)
     zone = resolve_zone(request.timezone)
     warnings: list[str] = []
-    if protocol.evidence is Evidence.preliminary:
-        warnings.append(f"PRELIMINARY EVIDENCE: {protocol.title}. {protocol.evidence_note}".strip())
     phases, every = _phase_specs(protocol, request.every_weeks)
 
     multi = max((p.sessions_per_week or 1) for p in phases)

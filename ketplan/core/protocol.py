@@ -259,6 +259,11 @@ class Protocol(_Strict):
                 )
         if self.session.administration_from_devices and not fixed:
             raise ValueError("`administration_from_devices` applies to esketamine only")
+        if self.evidence is Evidence.preliminary and not any("PRELIMINARY" in w.text for w in self.warnings):
+            raise ValueError(
+                "warnings: a preliminary-evidence protocol needs a [[warnings]] entry saying PRELIMINARY "
+                "evidence (it is shown with every plan and export)"
+            )
         open_ended = [p for p in self.phases if p.open_ended]
         if len(open_ended) > 1 or (open_ended and not self.phases[-1].open_ended):
             raise ValueError("only the last phase may be open-ended")
