@@ -12,6 +12,8 @@ the file and says what is wrong.
 from __future__ import annotations
 
 import functools
+import re
+import tomllib
 from pathlib import Path
 
 from ketplan.core.errors import InputError, ProtocolError
@@ -33,8 +35,11 @@ def shipped_dir() -> Path:
 
 def read_protocol_file(path: str | Path) -> Protocol:
     """Read and validate one protocol file. Errors name the file as the caller spelled it."""
+    # The name as the caller spelled it, made printable (escapes shown, not sent to the terminal)
+    # and cut when absurdly long, so that every message stays one readable line.
+    spelled = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(path))
+    name = spelled if len(spelled) <= 200 else spelled[:199] + "…"
     path = Path(path)
-    name = str(path)
     try:
         if path.is_dir():
             raise InputError(f"{name}: is a directory, not a protocol file", FIELD)
@@ -62,19 +67,21 @@ def read_protocol_file(path: str | Path) -> Protocol:
         raise
 
 
+@functools.lru_cache(maxsize=None)
+def _shipped_file(path: Path) -> Protocol:
+    """One shipped protocol file, read and validated once per process."""
+    protocol = read_protocol_file(path)
+    if protocol.id != path.stem:
+        raise ProtocolError(f"{path}: id: {protocol.id!r} does not match the file name (expected {path.stem!r})", FIELD)
+    return protocol
+
+
 @functools.lru_cache(maxsize=1)
 def _shipped() -> tuple[Protocol, ...]:
     folder = shipped_dir()
     if not folder.is_dir():
         raise ProtocolError(f"{folder}: the shipped protocol folder is missing (broken installation?)", FIELD)
-    protocols: list[Protocol] = []
-    for path in sorted(folder.glob(f"*{SUFFIX}")):
-        protocol = read_protocol_file(path)
-        if protocol.id != path.stem:
-            raise ProtocolError(
-                f"{path}: id: {protocol.id!r} does not match the file name (expected {path.stem!r})", FIELD
-            )
-        protocols.append(protocol)
+    protocols = [_shipped_file(path) for path in sorted(folder.glob(f"*{SUFFIX}"))]
     defaults: dict[str, str] = {}
     for protocol in protocols:
         if protocol.default_for_route:
@@ -108,21 +115,59 @@ def load_protocol(ref: str) -> Protocol:
     if not ref.strip():
         raise InputError("protocol: give a protocol id or a path to a .toml file", FIELD)
     if not _looks_like_path(ref):
+        if _ID.fullmatch(ref) and (shipped_dir() / f"{ref}{SUFFIX}").is_file():
+            return _shipped_file(shipped_dir() / f"{ref}{SUFFIX}")  # a shipped file is named after its id
         for protocol in _shipped():
             if protocol.id == ref:
                 return protocol
-        if not Path(ref).is_file():
+        if not _is_file(ref):
             raise InputError(
-                f"unknown protocol {ref!r}: not a shipped id ({', '.join(shipped_ids())}) and no such file "
+                f"unknown protocol {_shown(ref)}: not a shipped id ({', '.join(shipped_ids())}) and no such file "
                 "(see 'ketplan protocols')",
                 FIELD,
             )
     return read_protocol_file(ref)
 
 
+def _is_file(ref: str) -> bool:
+    try:
+        return Path(ref).is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return False
+
+
+def _shown(text: str, limit: int = 60) -> str:
+    """A name quoted for a one-line message: control characters escaped, long names cut."""
+    quoted = repr(text)
+    return quoted if len(quoted) <= limit else quoted[: limit - 2] + "…'"
+
+
+_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,60}")  # the id pattern of ketplan.core.protocol.Protocol
+
+
+def _declares_default(path: Path, route: str) -> bool:
+    """Whether a shipped file says it is the default for `route`: a plain TOML read, no validation.
+    An unreadable file counts as a candidate, so that the full catalog read reports it."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return True
+    return data.get("route") == route and data.get("default_for_route") is True
+
+
 def default_protocol(route: str) -> Protocol:
-    """The shipped protocol marked `default_for_route` for this route."""
+    """The shipped protocol marked `default_for_route` for this route.
+
+    Only that file is validated (a single plan needs one protocol, not the eight); when the
+    files do not name exactly one candidate, the full catalog read decides and reports."""
     route = str(getattr(route, "value", route))
+    folder = shipped_dir()
+    if folder.is_dir():
+        candidates = [path for path in sorted(folder.glob(f"*{SUFFIX}")) if _declares_default(path, route)]
+        if len(candidates) == 1:
+            protocol = _shipped_file(candidates[0])
+            if protocol.route.value == route and protocol.default_for_route:
+                return protocol
     matches = [p for p in _shipped() if p.route.value == route and p.default_for_route]
     if not matches:
         routes = sorted({p.route.value for p in _shipped() if p.default_for_route})

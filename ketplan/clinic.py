@@ -6,6 +6,7 @@ the TZ variable); the core only ever sees a ClinicCalendar and a zone name.
 
 from __future__ import annotations
 
+import functools
 import os
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date
@@ -15,14 +16,19 @@ from ketplan.core.errors import InputError
 from ketplan.core.schedule import ClinicCalendar
 
 
+@functools.lru_cache(maxsize=64)
 def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date], str | None]:
-    """Public holidays of a country (`BE`) or a subdivision (`US-NY`), via the `holidays` package."""
+    """Public holidays of a country (`BE`) or a subdivision (`US-NY`), via the `holidays` package.
+
+    Cached per process (the arguments are the key): a roster builds each table once, not once
+    per patient. The returned lookup only reads the table."""
     import holidays  # heavy: imported only when --holidays is used
 
     cleaned = str(code).strip().upper()
     country, _, subdivision = cleaned.partition("-")
-    if not country.isascii() or not country.isalpha() or len(country) not in (2, 3):
-        raise InputError(f"--holidays {code!r} is not a country code; use an ISO code such as BE, US or US-NY", "holidays")
+    if not country.isascii() or not country.isalpha() or len(country) not in (2, 3) or len(cleaned) > 64:
+        shown = repr(str(code)) if len(repr(str(code))) <= 30 else repr(str(code))[:28] + "…'"
+        raise InputError(f"--holidays {shown} is not a country code; use an ISO code such as BE, US or US-NY", "holidays")
     try:
         table = holidays.country_holidays(
             country, subdiv=subdivision or None, years=range(first_year, last_year + 1), language="en_US"

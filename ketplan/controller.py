@@ -12,7 +12,7 @@ from datetime import date
 
 from ketplan.core.dates import parse_clock, parse_iso_date
 from ketplan.core.dosing import Sex, WeightBasis
-from ketplan.core.errors import InputError
+from ketplan.core.errors import InputError, KetplanError
 from ketplan.core.schedule import parse_weekdays
 
 ROUTES = ("intranasal", "iv", "im", "sc", "oral")
@@ -63,7 +63,10 @@ def check_label(label: str | None) -> str | None:
 def _closed_weekdays(text: str | None) -> frozenset[int]:
     if text is None:
         return frozenset({5, 6})
-    if text.strip().lower() in ("none", ""):
+    if not str(text).strip():
+        # An empty value is most often an unset shell variable: never read it as "open every day".
+        raise InputError("--closed is empty; list weekdays such as sat,sun, or give 'none' for a clinic open every day", "closed")
+    if text.strip().lower() == "none":
         return frozenset()
     return frozenset(parse_weekdays(text, "closed"))
 
@@ -71,22 +74,41 @@ def _closed_weekdays(text: str | None) -> frozenset[int]:
 def _skip_dates(values: list[str]) -> list[date]:
     days: list[date] = []
     for value in values:
-        for part in str(value).split(","):
-            if part.strip():
-                days.append(parse_iso_date(part, "skip"))
+        parts = [part for part in str(value).split(",") if part.strip()]
+        if not parts:
+            raise InputError("--skip is empty; give a closed date as YYYY-MM-DD, e.g. --skip 2026-12-24", "skip")
+        for part in parts:
+            days.append(parse_iso_date(part, "skip"))
     return days
+
+
+def _holidays(code: str | None) -> str | None:
+    if code is not None and not str(code).strip():
+        raise InputError("--holidays is empty; give a country or subdivision code such as BE, US or US-NY", "holidays")
+    return code
 
 
 def resolve_protocol(route: str | None, reference: str | None):
     from ketplan import catalog
 
     if route is not None and route not in ROUTES:
-        raise InputError(f"--route {route!r} is not known; use one of {', '.join(ROUTES)}", "route")
+        raise InputError(f"--route {_shown(route)} is not known; use one of {', '.join(ROUTES)}", "route")
     if reference is None:
         if route is None:
             raise InputError("give --route (intranasal, iv, im, sc or oral) or --protocol", "route")
         return catalog.default_protocol(route)
-    protocol = catalog.load_protocol(reference)
+    if not str(reference).strip():
+        raise InputError("--protocol is empty; give a protocol id (see 'ketplan protocols') or a path to a .toml file", "protocol")
+    try:
+        protocol = catalog.load_protocol(reference)
+    except KetplanError as error:
+        # Name the option: `ketplan plan` refuses --protocol, `protocols check` the file itself.
+        if not error.message.startswith("--protocol"):
+            detail = error.message.removeprefix("unknown protocol ")
+            error.message = f"--protocol {detail}"
+            error.args = (error.message,)
+        error.field = "protocol"
+        raise
     if route is not None and protocol.route.value != route:
         raise InputError(
             f"--protocol {protocol.id} is for route {protocol.route.value}, not --route {route}", "protocol"
@@ -114,7 +136,7 @@ def plan_request_from_text(options: PlanOptions, *, default_zone: str):
     skip = _skip_dates(options.skip)
     closed = _closed_weekdays(options.closed)
     # Holiday tables for the years a plan can reach (at most 156 weeks, plus shifts).
-    calendar = clinic_calendar(closed, skip, options.holidays, (start.year, start.year + 4))
+    calendar = clinic_calendar(closed, skip, _holidays(options.holidays), (start.year, start.year + 4))
     return PlanRequest(
         protocol=protocol,
         start=start,
@@ -153,4 +175,10 @@ def _enum(kind, value: str | None, field_name: str):
         return kind(str(value).strip().lower())
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
-        raise InputError(f"--{field_name.replace('_', '-')} {value!r} is not one of {allowed}", field_name) from None
+        raise InputError(f"--{field_name.replace('_', '-')} {_shown(value)} is not one of {allowed}", field_name) from None
+
+
+def _shown(value: object, limit: int = 40) -> str:
+    """A value quoted for a one-line message: control characters escaped, long values cut."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 2] + "…'"

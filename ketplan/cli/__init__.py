@@ -22,17 +22,27 @@ class KetplanGroup(TyperGroup):
     """Routes every failure through one handler: a one-line message and a documented exit code."""
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
-        argv = list(sys.argv[1:] if args is None else args)
+        argv = _debug_first(list(sys.argv[1:] if args is None else args))
         code = run_guarded(
             lambda: super(KetplanGroup, self).main(
                 args=argv, prog_name=prog_name or "ketplan", complete_var=complete_var,
                 standalone_mode=False, **extra,
             ),
-            debug="--debug" in argv or os.environ.get("KETPLAN_DEBUG", "") not in ("", "0"),
+            debug=argv[:1] == ["--debug"] or os.environ.get("KETPLAN_DEBUG", "") not in ("", "0"),
         )
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _debug_first(argv: list[str]) -> list[str]:
+    """`--debug` is a global option: accept it anywhere before a `--`, as people type it
+    (`ketplan plan ... --debug`), by moving it in front of the command."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    if "--debug" not in argv[:end]:
+        return argv
+    rest = [a for a in argv[:end] if a != "--debug"] + argv[end:]
+    return ["--debug", *rest]
 
 
 app = typer.Typer(

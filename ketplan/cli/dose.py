@@ -22,8 +22,8 @@ def dose_command(
     concentration: float = typer.Option(10.0, "--concentration", help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted)."),
     final_volume: float = typer.Option(100.0, "--final-volume", help="Total infusion volume in mL after dilution (local policy; ketplan default 100)."),
     height: str | None = typer.Option(None, "--height", help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight."),
-    sex: Sex | None = typer.Option(None, "--sex", help="Sex for the Devine ideal-body-weight formula."),
-    dosing_weight: WeightBasis = typer.Option(WeightBasis.actual, "--dosing-weight", help="Weight the mg/kg dose is based on: actual, ideal (Devine) or adjusted (IBW + 0.4 x excess)."),
+    sex: Sex | None = typer.Option(None, "--sex", case_sensitive=False, help="Sex for the Devine ideal-body-weight formula."),
+    dosing_weight: WeightBasis = typer.Option(WeightBasis.actual, "--dosing-weight", case_sensitive=False, help="Weight the mg/kg dose is based on: actual, ideal (Devine) or adjusted (IBW + 0.4 x excess)."),
     age: int | None = typer.Option(None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."),
     output_format: DoseFormat = typer.Option(DoseFormat.table, "--format", "-f", help=FORMAT_HELP),
 ) -> None:

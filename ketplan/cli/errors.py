@@ -16,12 +16,25 @@ from typer._click import exceptions as click_exceptions
 from ketplan.core.errors import KetplanError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+_CANNOT_WRITE = {code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EFBIG, errno.EIO) if code}
 
 
-def _say(message: str) -> None:
-    line = " ".join(str(message).split())
+MAX_WORD = 200  # a value echoed in a message is cut here: a 5000-character --format stays readable
+
+
+def one_line(message: object) -> str:
+    """The message as one printable line: whitespace runs (newlines too) become one space, any
+    other control character is escaped, so a hostile value cannot break the line or drive the
+    terminal, and a word longer than MAX_WORD characters is cut."""
+    words = [w if len(w) <= MAX_WORD else w[: MAX_WORD - 1] + "…" for w in str(message).split()]
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in " ".join(words))
+
+
+def say(message: object) -> None:
+    """Print `ketplan: error: MESSAGE` as one line on stderr (never raises)."""
     try:
-        print(f"ketplan: error: {line}", file=sys.stderr)
+        print(f"ketplan: error: {one_line(message)}", file=sys.stderr)
+        sys.stderr.flush()
     except (OSError, ValueError):
         pass
 
@@ -38,18 +51,18 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
     try:
         result = call()
     except KetplanError as error:
-        _say(error.message)
+        say(error.message)
         return EXIT_INVALID
     except click_exceptions.NoArgsIsHelpError:
         return EXIT_OK  # bare `ketplan`: the help was shown, nothing went wrong
     except click_exceptions.UsageError as error:
-        _say(_usage_message(error))
+        say(_usage_message(error))
         return EXIT_INVALID
     except click_exceptions.ClickException as error:
-        _say(error.format_message())
+        say(error.format_message())
         return error.exit_code if error.exit_code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
     except typer_exceptions.Abort:
-        _say("aborted")
+        say("aborted")
         return EXIT_INTERNAL
     except typer_exceptions.Exit as error:
         return error.exit_code
@@ -64,6 +77,15 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
         if error.errno == errno.EPIPE:
             _silence_broken_stdout()
             return EXIT_INTERNAL
+        if error.errno in _CANNOT_WRITE:
+            # stdout on a full disk (`> /dev/full`) or a dead device: not a bug, not bad input.
+            _silence_broken_stdout()
+            if debug:
+                import traceback
+
+                traceback.print_exception(error, file=sys.stderr)
+            say(f"cannot write the output: {error.strerror or error}")
+            return EXIT_INTERNAL
         return _internal(error, debug)
     except Exception as error:  # noqa: BLE001 - the one place that catches everything
         return _internal(error, debug)
@@ -77,7 +99,7 @@ def _internal(error: BaseException, debug: bool) -> int:
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
-    _say(f"internal failure ({type(error).__name__}: {error}); run with --debug or KETPLAN_DEBUG=1 for details")
+    say(f"internal failure ({type(error).__name__}: {error}); run with --debug or KETPLAN_DEBUG=1 for details")
     return EXIT_INTERNAL
 
 

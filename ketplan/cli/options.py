@@ -18,6 +18,7 @@ class PlanFormat(str, Enum):
     json = "json"
     csv = "csv"
     ics = "ics"
+    jsonl = "jsonl"  # only with --roster: one plan per line
 
 
 class ListFormat(str, Enum):

@@ -9,8 +9,20 @@ from ketplan.cli.options import PlanFormat
 
 PLAN_EPILOG = (
     "Examples: ketplan plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels; "
-    "ketplan plan --route iv --weight 70kg --start 2026-12-07 --format ics --output p01.ics. "
-    "Exit codes: 0 success; 2 invalid input or refused dose; 1 internal failure."
+    "ketplan plan --route iv --weight 70kg --start 2026-12-07 --format ics --output p01.ics; "
+    "ketplan plan --roster clinic.csv --format ics --output-dir calendars. "
+    "Exit codes: 0 success; 2 invalid input, refused dose or (with --roster) any row failed; 1 internal failure."
+)
+
+ROSTER_HELP = (
+    "Plan many patients in one run from a CSV file ('-' for stdin), one row per patient. Header: id, route, "
+    "start (required) and any of weight, protocol, days, time, tz, weeks, until, dose, first_dose, every, "
+    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every (the options of "
+    "the same names; an empty cell is an option not given); any other column is refused. id: 1-64 ASCII letters, "
+    "digits, '.', '_' or '-' (it names the output file). Output streams row by row: --format jsonl "
+    "(default; one plan per line with its id), csv (one row per session with an id column) or ics (one "
+    "ID.ics per patient in --output-dir). A bad row is reported on stderr with its line and id and the "
+    "others are still planned; the exit code is then 2. Not combinable with per-patient options."
 )
 
 
@@ -38,19 +50,20 @@ def plan_command(
     holidays: str | None = typer.Option(None, "--holidays", help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ..."),
     label: str | None = typer.Option(None, "--label", help="Pseudonymous patient label such as P01 (never a name)."),
     screen_every: int | None = typer.Option(None, "--screen-every", help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12)."),
-    output_format: PlanFormat = typer.Option(PlanFormat.table, "--format", "-f", help="table, json (one object), csv (one row per session) or ics (iCalendar)."),
+    output_format: PlanFormat | None = typer.Option(None, "--format", "-f", help="table (default), json (one object), csv (one row per session) or ics (iCalendar); with --roster: jsonl (default), csv or ics."),
     output: str | None = typer.Option(None, "--output", "-o", help="Write to this file ('-' for stdout). Never overwrites without --force; writes atomically."),
-    force: bool = typer.Option(False, "--force", help="Allow --output to replace an existing file."),
+    force: bool = typer.Option(False, "--force", help="Allow --output (with --roster --format ics: the files in --output-dir) to replace existing files."),
     remind: str = typer.Option("default", "--remind", help="ics reminders: default (evening before + 1 h before), none, or a list such as evening,2h,30m."),
     stamp: str | None = typer.Option(None, "--stamp", help="ics DTSTAMP as ISO 8601 UTC (e.g. 2026-11-01T00:00:00Z) for byte-identical files; or set SOURCE_DATE_EPOCH."),
+    roster: str | None = typer.Option(None, "--roster", help=ROSTER_HELP),
+    output_dir: str | None = typer.Option(None, "--output-dir", help="With --roster --format ics: an existing folder that receives one ID.ics per patient (same no-clobber rules as --output)."),
 ) -> None:
     """Plan a course: dated sessions with doses, moved around closed days, with checkpoints and sources.
 
     Clinical decision support only: not a substitute for clinical judgement or the product label.
     """
-    from ketplan.clinic import system_zone_name
-    from ketplan.controller import PlanOptions, plan_from_text
-    from ketplan.files import write_output
+    _load_protocol_models()
+    from ketplan.controller import PlanOptions
 
     options = PlanOptions(
         route=route, start=start, weight=weight, protocol=protocol, days=days, time=time, tz=tz,
@@ -58,15 +71,23 @@ def plan_command(
         age=age, height=height, sex=sex, dosing_weight=dosing_weight, closed=closed, skip=list(skip or []),
         holidays=holidays, label=label, screen_every=screen_every,
     )
+    if roster is not None:
+        _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp)
+    else:
+        _plan_one(options, output_format, output, output_dir, force, remind, stamp)
+
+
+def _plan_one(options, output_format, output, output_dir, force, remind, stamp) -> None:
+    from ketplan.clinic import system_zone_name
+    from ketplan.controller import plan_from_text
+    from ketplan.files import write_output
+
+    _refuse_roster_only(output_format, output_dir)
+    output_format = output_format or PlanFormat.table
+    _refuse_ics_only(output_format, remind, stamp)
     reminders = stamp_value = None
     if output_format is PlanFormat.ics:
-        import os
-        from datetime import datetime, timezone
-
-        from ketplan.export.ics import parse_reminders, stamp_from
-
-        reminders = parse_reminders(remind)
-        stamp_value = stamp_from(stamp, os.environ, datetime.now(timezone.utc))
+        reminders, stamp_value = _ics_settings(remind, stamp)
     target = None if output in (None, "-") else _path(output)
     plan = plan_from_text(options, default_zone=system_zone_name())
 
@@ -95,6 +116,103 @@ def plan_command(
         buffer = io.StringIO()
         print_plan(plan, make_console(file=buffer, plain=True))
         write_output(buffer.getvalue(), target, force=force)
+
+
+def _load_protocol_models() -> None:
+    """Import the pydantic protocol models with pydantic's plugin discovery off, as Typer builds
+    its own adapters. Otherwise building their validators scans the entry points of every
+    installed distribution (30-40 ms per start in a small environment, more in a large one);
+    ketplan's models have no use for pydantic plugins. A PYDANTIC_DISABLE_PLUGINS set by the
+    user is left as it is."""
+    import os
+    import sys
+
+    if "ketplan.core.protocol" in sys.modules or "PYDANTIC_DISABLE_PLUGINS" in os.environ:
+        import ketplan.core.protocol  # noqa: F401
+        return
+    os.environ["PYDANTIC_DISABLE_PLUGINS"] = "1"
+    try:
+        import ketplan.core.protocol  # noqa: F401
+    finally:
+        os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
+
+
+def _refuse_roster_only(output_format: PlanFormat | None, output_dir: str | None) -> None:
+    from ketplan.core.errors import InputError
+
+    if output_format is PlanFormat.jsonl:
+        raise InputError("--format jsonl is for --roster (one plan per line); for one plan use --format json", "format")
+    if output_dir is not None:
+        raise InputError("--output-dir is for --roster --format ics; for one plan use --output FILE", "output_dir")
+
+
+def _refuse_ics_only(output_format: PlanFormat, remind: str, stamp: str | None) -> None:
+    """--remind and --stamp shape a calendar file: given with another format they would be
+    silently ignored, so they are refused instead."""
+    from ketplan.core.errors import InputError
+
+    if output_format is PlanFormat.ics:
+        return
+    if remind != "default":
+        raise InputError(f"--remind applies to --format ics (calendar reminders), not --format {output_format.value}", "remind")
+    if stamp is not None:
+        raise InputError(f"--stamp applies to --format ics (the calendar's DTSTAMP), not --format {output_format.value}", "stamp")
+
+
+def _ics_settings(remind: str, stamp: str | None):
+    import os
+    from datetime import datetime, timezone
+
+    from ketplan.export.ics import parse_reminders, stamp_from
+
+    return parse_reminders(remind), stamp_from(stamp, os.environ, datetime.now(timezone.utc))
+
+
+def _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp) -> None:
+    """`--roster`: many patients, one process; the rows carry the per-patient options."""
+    import sys
+    from dataclasses import fields
+
+    from ketplan.core.errors import InputError
+
+    given = [f"--{f.name.replace('_', '-')}" for f in fields(options) if getattr(options, f.name) not in (None, [])]
+    if given:
+        raise InputError(
+            f"--roster cannot be combined with {', '.join(given)}: per-patient values go in the roster's columns",
+            "roster",
+        )
+    output_format = output_format or PlanFormat.jsonl
+    if output_format in (PlanFormat.table, PlanFormat.json):
+        raise InputError(f"--roster writes --format jsonl (the default), csv or ics, not {output_format.value}", "format")
+    _refuse_ics_only(output_format, remind, stamp)
+    reminders = stamp_value = None
+    target = folder = None
+    if output_format is PlanFormat.ics:
+        from ketplan.batch import check_output_dir
+
+        if output is not None:
+            raise InputError("--roster --format ics writes one file per patient: give --output-dir DIR, not --output", "output")
+        if output_dir is None:
+            raise InputError("--roster --format ics needs --output-dir DIR (one ID.ics per patient)", "output_dir")
+        folder = check_output_dir(output_dir)
+        reminders, stamp_value = _ics_settings(remind, stamp)
+    else:
+        if output_dir is not None:
+            raise InputError("--output-dir is only for --roster --format ics; jsonl and csv go to stdout or --output FILE", "output_dir")
+        target = None if output in (None, "-") else _path(output)
+
+    from ketplan.batch import run_roster, summary
+    from ketplan.clinic import system_zone_name
+
+    result = run_roster(
+        roster, output_format.value, output=target, output_dir=folder, force=force,
+        stamp=stamp_value, reminders=reminders, default_zone=system_zone_name(),
+    )
+    if result.failed:
+        from ketplan.cli.errors import say
+
+        say(summary(result))  # one printable line, like every other error
+        raise typer.Exit(2)
 
 
 def _path(text: str):

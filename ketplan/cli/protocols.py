@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-
 import typer
 
 from ketplan.cli import app
@@ -99,9 +97,10 @@ def check_command(
         return
     if len(bad) == 1:
         raise bad[0]  # the app prints it as one line and exits 2
+    from ketplan.cli.errors import say
+
     for error in bad:
-        line = " ".join(str(error.message).split())
-        print(f"ketplan: error: {line}", file=sys.stderr)
+        say(error.message)
     raise typer.Exit(2)
 
 

@@ -6,6 +6,7 @@ in, and the time zone is an IANA name resolved with zoneinfo. Nothing here reads
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
 from itertools import combinations
@@ -115,13 +116,21 @@ class Plan:
         return tuple(WEEKDAY_NAMES[d] for d in self.weekdays)
 
 
+def _shown(value: object, limit: int = 40) -> str:
+    """A value quoted for a one-line message: control characters escaped, long values cut."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 2] + "…'"
+
+
 def resolve_zone(name: str) -> ZoneInfo:
     if not isinstance(name, str) or not name.strip() or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
-        raise InputError(f"--tz {name!r} is not an IANA time-zone name such as Europe/Brussels", "tz")
+        raise InputError(f"--tz {_shown(name)} is not an IANA time-zone name such as Europe/Brussels", "tz")
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InputError(f"--tz {name!r} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz") from None
+        raise InputError(
+            f"--tz {_shown(name)} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz"
+        ) from None
 
 
 def local_start(day: date, at: time, zone: ZoneInfo) -> datetime:
@@ -134,6 +143,34 @@ def local_start(day: date, at: time, zone: ZoneInfo) -> datetime:
     aware = naive.replace(tzinfo=zone)
     round_trip = aware.astimezone(timezone.utc).astimezone(zone)
     return round_trip
+
+
+def _utc_offset(moment: datetime) -> str:
+    offset = moment.utcoffset() or timedelta(0)
+    sign = "-" if offset < timedelta(0) else "+"
+    minutes = abs(int(offset.total_seconds())) // 60
+    return f"UTC{sign}{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+def clock_change_note(day: date, at: time, zone: ZoneInfo, start: datetime) -> str | None:
+    """Say so when `at` does not exist on `day` (clocks go forward) or occurs twice (clocks go
+    back), and which start the DST rule of `local_start` gave; None on an ordinary day."""
+    wall = datetime.combine(day, at.replace(tzinfo=None, fold=0))
+    requested = at.strftime("%H:%M")
+    where = f"on {day.isoformat()} in {zone.key}"
+    if start.replace(tzinfo=None) != wall:
+        moved = start.strftime("%H:%M") if start.date() == day else start.strftime("%Y-%m-%d %H:%M")
+        return (
+            f"{requested} does not exist {where} (clocks go forward): starts {moved} "
+            f"({_utc_offset(start)}), moved forward by the gap"
+        )
+    first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
+    if first.utcoffset() != second.utcoffset():
+        return (
+            f"{requested} occurs twice {where} (clocks go back): starts at the first {requested} "
+            f"({_utc_offset(start)})"
+        )
+    return None
 
 
 def add_minutes(start: datetime, minutes: int) -> datetime:
@@ -176,7 +213,11 @@ def build_plan(request: PlanRequest) -> Plan:
     multi = max((p.sessions_per_week or 1) for p in phases)
     # Weekdays are spaced for the busiest phase; a weekly phase's own gap never constrains them.
     min_gap = max((p.min_gap_days for p in phases if (p.sessions_per_week or 1) == multi), default=1)
+    if len(request.calendar.closed_weekdays) >= 7:
+        raise InputError("--closed closes every weekday; leave at least one open day (e.g. --closed sat,sun)", "closed")
     chosen_by_ketplan = request.weekdays is None
+    if request.weekdays is not None:
+        _check_weekdays(request.weekdays)
     if request.weekdays is None:
         weekdays = choose_weekdays(request.start, multi, min_gap, request.calendar.closed_weekdays)
     else:
@@ -207,6 +248,7 @@ def build_plan(request: PlanRequest) -> Plan:
         session_doses = _esketamine_doses(request, protocol.dose, len(scheduled), warnings)
 
     sessions = []
+    clock_changed: list[int] = []
     for index, (item, (dose_mg, devices, notes)) in enumerate(zip(scheduled, session_doses)):
         session_dose = session_weight_doses[index] if session_weight_doses else None
         if devices is not None and protocol.session.administration_from_devices:
@@ -216,6 +258,10 @@ def build_plan(request: PlanRequest) -> Plan:
         else:
             administration = protocol.session.administration_minutes or 0
         start = local_start(item.date, request.time, zone)
+        clock_note = clock_change_note(item.date, request.time, zone, start)
+        if clock_note is not None:
+            notes = (*notes, clock_note)
+            clock_changed.append(item.n)
         sessions.append(
             PlannedSession(
                 n=item.n,
@@ -236,11 +282,17 @@ def build_plan(request: PlanRequest) -> Plan:
                 notes=notes,
             )
         )
-    _verify_doses(protocol, sessions)
+    _verify_doses(protocol, sessions, weight_dose)
 
     moved = sum(1 for s in sessions if s.moved_from)
     if moved:
         warnings.append(f"{moved} session(s) moved off closed days; see each session's note.")
+    if clock_changed:
+        warnings.append(
+            f"Clock change: --time {request.time.strftime('%H:%M')} does not exist or occurs twice in {zone.key} "
+            f"on the day of session(s) {', '.join(map(str, clock_changed))}. A time that does not exist moves "
+            "forward by the gap; a time that occurs twice is its first occurrence. See each session's note."
+        )
     if chosen_by_ketplan:
         warnings.append(
             f"Weekdays chosen by ketplan: {','.join(WEEKDAY_NAMES[d] for d in weekdays)} (set --days to change)."
@@ -315,6 +367,15 @@ def _phase_specs(protocol: Protocol, every: int | None) -> tuple[list[PhaseSpec]
             )
         )
     return specs, chosen
+
+
+def _check_weekdays(days) -> None:
+    """Library callers pass weekdays as numbers: 0 (Monday) to 6 (Sunday), each at most once."""
+    values = tuple(days)
+    if not values or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in values):
+        raise InputError("--days must list weekdays such as tue,fri (mon to sun)", "days")
+    if len(set(values)) != len(values):
+        raise InputError("--days lists a weekday twice", "days")
 
 
 def _check_weekday_gaps(days: tuple[int, ...], min_gap: int) -> None:
@@ -422,8 +483,15 @@ def _esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warning
     return doses
 
 
-def _verify_doses(protocol: Protocol, sessions: list[PlannedSession]) -> None:
-    """Last line of defence: no session leaves the core with a dose outside its limits."""
+def _verify_doses(protocol: Protocol, sessions: list[PlannedSession],
+                  dose: dosing.WeightBasedDose | None = None) -> None:
+    """Last line of defence: no session leaves the core with a dose outside its limits (the
+    drug's hard limits and the protocol's own, whatever a protocol file or a caller asked for)."""
+    weight_kg = dose.dosing_weight_kg if dose is not None else None
+    # dosing_weight_kg is rounded to 0.01 kg: allow for that rounding, nothing more.
+    slack = 1e-6 + (0.005 * dosing.RACEMIC_MG_PER_KG_LIMITS[protocol.route.value][1] if dose is not None else 0.0)
+    if not sessions:
+        raise InputError("the plan holds no session; extend --weeks or --until", "weeks")
     for session in sessions:
         if isinstance(protocol.dose, FixedDose):
             allowed = set(protocol.dose.allowed_mg) | {protocol.dose.first_dose_mg}
@@ -435,8 +503,24 @@ def _verify_doses(protocol: Protocol, sessions: list[PlannedSession]) -> None:
                 raise UnsafeDoseError(f"session {session.n}: {session.dose_mg:g} mg is outside {protocol.id}'s doses", "dose")
         else:
             low, high = dosing.RACEMIC_MG_PER_KG_LIMITS[protocol.route.value]
-            if session.mg_per_kg is None or not low <= session.mg_per_kg <= high:
-                raise UnsafeDoseError(f"session {session.n}: dose outside {low}-{high} mg/kg", "mg_per_kg")
+            # The protocol's own range, never wider than the drug's hard range.
+            low, high = max(low, protocol.dose.min_mg_per_kg), min(high, protocol.dose.max_mg_per_kg)
+            if session.mg_per_kg is None or not math.isfinite(session.mg_per_kg) or not low <= session.mg_per_kg <= high:
+                raise UnsafeDoseError(f"session {session.n}: dose outside {low:g}-{high:g} mg/kg", "mg_per_kg")
+            if weight_kg is None or not math.isfinite(session.dose_mg) or not (
+                low * weight_kg - slack <= session.dose_mg <= high * weight_kg + slack
+            ):
+                raise UnsafeDoseError(
+                    f"session {session.n}: {session.dose_mg:g} mg is outside {low:g}-{high:g} mg/kg", "mg_per_kg"
+                )
+            if session.drug_volume_ml is not None and dose is not None and dose.concentration_mg_per_ml:
+                delivered = session.drug_volume_ml * dose.concentration_mg_per_ml
+                if not low * weight_kg - slack <= delivered <= high * weight_kg + slack:
+                    raise UnsafeDoseError(
+                        f"session {session.n}: {session.drug_volume_ml:g} mL delivers {delivered:g} mg, outside "
+                        f"{low:g}-{high:g} mg/kg",
+                        "concentration",
+                    )
 
 
 def _open_on_or_before(day: date, calendar: ClinicCalendar) -> date:

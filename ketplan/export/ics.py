@@ -186,7 +186,32 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
         first = min(key[0] for key, _ in entries)
         last = max(key[0] for key, _ in entries)
         cal.subcomponents.insert(0, vtimezone(zone, first, last))
-    return cal.to_ical()
+    return _to_ical(cal)
+
+
+def _to_ical(cal: icalendar.Calendar) -> bytes:
+    """`cal.to_ical()`, byte for byte, with faster line folding: icalendar 7.3 folds every
+    content line one character at a time, most of the export time of a long plan."""
+    return b"\r\n".join(_fold(line) for line in cal.content_lines() if line) + b"\r\n"
+
+
+def _fold(line: str) -> bytes:
+    """RFC 5545 folding exactly as icalendar's `_foldline` does it: pieces of at most 74
+    octets joined by CRLF + space, never splitting a UTF-8 character, and a piece never ends
+    with a backslash or caret (the start of an escape), which moves to the next piece."""
+    data = line.encode("utf-8")
+    pieces = []
+    start = 0
+    while len(data) - start > 74:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # inside a UTF-8 character: fold before it
+            end -= 1
+        if data[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)
 
 
 # --------------------------------------------------------------------------- VTIMEZONE

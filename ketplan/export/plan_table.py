@@ -8,7 +8,15 @@ from rich.table import Table
 from rich.text import Text
 
 from ketplan.export.jsonout import DISCLAIMER
-from ketplan.export.table import NARROW_WIDTH, make_console, print_key_values, print_warnings
+from ketplan.export.table import (
+    NARROW_WIDTH,
+    make_console,
+    print_key_values,
+    print_line,
+    print_warnings,
+    print_wrapped,
+    wrap,
+)
 
 
 def _dose_cell(session) -> str:
@@ -100,27 +108,30 @@ def print_plan(plan, console: Console | None = None) -> None:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(SESSION_HEADERS)]
     # Every cell is shown whole or the layout changes: a dose is never cut or wrapped.
     if console.width < max(NARROW_WIDTH, sum(widths) + 3 * len(widths) + 1):
-        console.print(Text(title, style="bold"), soft_wrap=True)
+        # Plain lines, wrapped with a hanging indent; a dose, an amount or a date is never split.
+        print_wrapped(console, title, "bold", fold=False)
         for s, cells in zip(plan.sessions, rows):
-            console.print(Text(" ".join(c for c in cells[:6] if c)), soft_wrap=True)
+            print_wrapped(console, " ".join(c for c in cells[:6] if c), indent="     ", fold=False)
             for note in _note_lines(s):
-                console.print(Text(f"   {note}"), soft_wrap=True)
+                print_wrapped(console, f"   {note}", indent="     ", fold=False)
     else:
-        table = Table(title=title, title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
+        table = Table(title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
         for header, width in zip(SESSION_HEADERS, widths):
             table.add_column(header, no_wrap=True, min_width=width,
                              justify="right" if header in ("#", "Dose") else "left")
         for s, cells in zip(plan.sessions, rows):
             table.add_row(*cells, style="yellow" if s.moved_from else None)
+        # The title wraps to the table's width, like rich's own title, but keeps numbers whole.
+        table.title = Text(wrap(title, console.measure(table).maximum))
         console.print(table)
         for s in plan.sessions:
             for note in _note_lines(s):
-                console.print(Text(f"* {s.n}: {note}"), soft_wrap=True)
+                print_line(console, f"* {s.n}: {note}")
     print_key_values(console, "Summary", summary_rows(plan))
     print_warnings(console, plan.warnings)
     print_checkpoints(console, plan)
     print_sources(console, plan)
-    console.print(Text(DISCLAIMER, style="dim"), soft_wrap=True)
+    print_line(console, DISCLAIMER, "dim")
 
 
 def print_checkpoints(console: Console, plan) -> None:
@@ -131,20 +142,20 @@ def print_checkpoints(console: Console, plan) -> None:
     for rule in protocol.checkpoints:
         if rule.id in per_session:
             count = sum(1 for c in plan.checkpoints if c.id == rule.id)
-            console.print(Text(f"- {rule.title}: {rule.offset_days} days after each session ({count} in this plan)"), soft_wrap=True)
+            print_line(console, f"- {rule.title}: {rule.offset_days} days after each session ({count} in this plan)")
     for c in plan.checkpoints:
         if c.id in per_session:
             continue
         default = " (ketplan default interval)" if c.ketplan_default else ""
-        console.print(Text(f"- {c.date.isoformat()} {c.title}{default}"), soft_wrap=True)
+        print_line(console, f"- {c.date.isoformat()} {c.title}{default}")
     console.print(Text("Each session", style="bold"))
     for item in protocol.instructions:
-        console.print(Text(f"- before: {item.text}"), soft_wrap=True)
+        print_line(console, f"- before: {item.text}")
     for item in protocol.monitoring:
-        console.print(Text(f"- {item.text}"), soft_wrap=True)
+        print_line(console, f"- {item.text}")
 
 
 def print_sources(console: Console, plan) -> None:
     console.print(Text("References", style="bold"))
     for key, ref in plan.protocol.references.items():
-        console.print(Text(f"- [{key}] {ref.citation} {ref.link}"), soft_wrap=True)
+        print_line(console, f"- [{key}] {ref.citation} {ref.link}")

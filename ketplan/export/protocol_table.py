@@ -204,7 +204,7 @@ def print_protocol_list(protocols: list[Protocol], console=None) -> None:
     from rich.text import Text
 
     from ketplan.export.jsonout import DISCLAIMER
-    from ketplan.export.table import make_console
+    from ketplan.export.table import make_console, print_wrapped
 
     console = console or make_console()
     if console.width >= WIDE_WIDTH:
@@ -228,30 +228,30 @@ def print_protocol_list(protocols: list[Protocol], console=None) -> None:
             marker = f"  [default for {p.route.value}]" if p.default_for_route else ""
             console.print(Text(""))
             console.print(Text(f"{p.id}{marker}", style="bold"), soft_wrap=True)
-            console.print(Text(f"  {p.drug.value}, {p.route.value}; evidence: {p.evidence.value}"))
-            console.print(Text(f"  phases: {phases_summary(p)}"))
-            console.print(Text(f"  sessions in the fixed part: {sessions_text(p)}"))
+            print_wrapped(console, f"  {p.drug.value}, {p.route.value}; evidence: {p.evidence.value}")
+            print_wrapped(console, f"  phases: {phases_summary(p)}")
+            print_wrapped(console, f"  sessions in the fixed part: {sessions_text(p)}")
     console.print(Text(""))
-    console.print(Text("Details: ketplan protocols show ID. " + DISCLAIMER, style="dim"))
+    print_wrapped(console, "Details: ketplan protocols show ID. " + DISCLAIMER, "dim")
 
 
 def print_protocol(protocol: Protocol, console=None) -> None:
     from rich.text import Text
 
     from ketplan.export.jsonout import DISCLAIMER
-    from ketplan.export.table import make_console, print_warnings
+    from ketplan.export.table import make_console, print_line, print_warnings, print_wrapped
 
     console = console or make_console()
 
     def heading(text: str) -> None:
         console.print(Text(""))
-        console.print(Text(text, style="bold"))
+        print_wrapped(console, text, "bold")
 
     def item(text: str, basis: Sourced | None = None) -> None:
         line = f"- {text}"
         if basis is not None:
             line += f" {basis_text(basis)}"
-        console.print(Text(line))
+        print_wrapped(console, line)
 
     rows = [
         ("Id", protocol.id),
@@ -263,11 +263,11 @@ def print_protocol(protocol: Protocol, console=None) -> None:
         ("Default for route", "yes" if protocol.default_for_route else "no"),
         ("Sessions", f"{sessions_text(protocol)} in the fixed part"),
     ]
-    console.print(Text(protocol.title, style="bold"))
+    print_wrapped(console, protocol.title, "bold")
     for key, value in rows:
-        console.print(Text(f"{key}: {value}"))
+        print_wrapped(console, f"{key}: {value}")
     if protocol.evidence_note:
-        console.print(Text(f"Evidence note: {protocol.evidence_note}"))
+        print_wrapped(console, f"Evidence note: {protocol.evidence_note}")
 
     heading("Dose")
     for key, value in dose_rows(protocol):
@@ -312,8 +312,8 @@ def print_protocol(protocol: Protocol, console=None) -> None:
 
     heading("References")
     for key, reference in protocol.references.items():
-        console.print(Text(f"- {key}: {reference.citation} {reference.link}"), soft_wrap=True)
+        print_line(console, f"- {key}: {reference.citation} {reference.link}")
         if reference.supports:
-            console.print(Text(f"  supports: {reference.supports}"))
+            print_wrapped(console, f"  supports: {reference.supports}")
     console.print(Text(""))
-    console.print(Text(DISCLAIMER, style="dim"), soft_wrap=True)
+    print_line(console, DISCLAIMER, "dim")

@@ -3,14 +3,20 @@
 Colour follows the terminal: none when stdout is not a TTY, with NO_COLOR set or TERM=dumb.
 Below NARROW_WIDTH columns the output is a plain "item: value" list, so that no number is
 ever split across lines or cut with an ellipsis.
+
+Text that has to wrap is wrapped here (`wrap`), not by rich: the same word wrap, except that a
+number is never separated from its unit ("35.0 mg", "0.1-1.0 mg/kg", "2 devices") nor a day
+from its month ("25 Dec 2026"), so a line break can never change what a number means.
 """
 
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Sequence
 
+from rich.cells import cell_len, chop_cells
 from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
@@ -22,13 +28,127 @@ from ketplan.export.jsonout import DISCLAIMER
 
 NARROW_WIDTH = 60
 
+_UNITS = (
+    r"(?:mg/kg/h|mg/kg|mg/mL|mg/h|mL/h|mg|mL|kg/m²|kg/m2|kg|cm|in|lb|minutes?|min|hours?|h|days?|weeks?"
+    r"|devices?|sessions?|mmHg|years?|%)"
+)
+_MONTHS = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)"
+# Each pattern's group 1 is a space that must not become a line break.
+_GLUED_SPACES = (
+    re.compile(rf"\d( ){_UNITS}(?![A-Za-z])"),  # 35.0 mg, 0.1-1.0 mg/kg, 2 devices, 40 min
+    re.compile(rf"\b\d{{1,2}}( ){_MONTHS}\b"),  # 25 Dec
+    re.compile(rf"\b{_MONTHS}( )\d{{4}}\b"),  # Dec 2026
+    re.compile(r"[≥≤<>~±]( )\d"),  # >= 2 h
+)
+_WORD = re.compile(r"\s*\S+\s*")
+
+
+def _glued(line: str) -> str:
+    """`line` with every space that must not break replaced by a non-space of the same width."""
+    chars = list(line)
+    for pattern in _GLUED_SPACES:
+        for match in pattern.finditer(line):
+            chars[match.start(1)] = "\x00"
+    return "".join(chars)
+
+
+def _words(line: str, width: int, fold: bool) -> list[tuple[int, str]]:
+    """(start, word) as rich's wrap sees them, with glued pairs as one word. When folding, a
+    glued word too long for any line falls back to its own words, so that the fold never cuts
+    inside a number; without folding it is kept whole, longer than the line."""
+    glued = _glued(line)
+    out: list[tuple[int, str]] = []
+    for match in _WORD.finditer(glued):
+        start, end = match.span()
+        word = line[start:end]
+        if fold and "\x00" in match.group() and cell_len(word.rstrip()) > width:
+            out.extend((start + m.start(), m.group()) for m in _WORD.finditer(word))
+        else:
+            out.append((start, word))
+    return out
+
+
+def _break_offsets(line: str, width: int, fold: bool) -> list[int]:
+    """Where rich's word wrap (rich._wrap.divide_line) breaks `line`, glued pairs kept whole."""
+    breaks: list[int] = []
+    offset = 0
+    for start, word in _words(line, width, fold):
+        length = cell_len(word.rstrip())
+        if width - offset >= length:
+            offset += cell_len(word)
+        elif length > width:
+            if fold:
+                pieces = chop_cells(word, width)
+                for index, piece in enumerate(pieces):
+                    if start:
+                        breaks.append(start)
+                    if index == len(pieces) - 1:
+                        offset = cell_len(piece)
+                    else:
+                        start += len(piece)
+            else:
+                if start:
+                    breaks.append(start)
+                offset = cell_len(word)
+        elif offset and start:
+            breaks.append(start)
+            offset = cell_len(word)
+    return breaks
+
+
+def wrap(text: str, width: int, *, indent: str = "", fold: bool = True) -> str:
+    """Word-wrap `text` to `width` cells as rich does, never splitting a number from its unit.
+
+    Continuation lines start with `indent`. With fold=False a word longer than the line (a
+    link) is kept whole on a line of its own rather than cut.
+    """
+    width = max(int(width), 1)
+    out: list[str] = []
+    for line in str(text).split("\n"):
+        first = True
+        while True:
+            room = width if first else max(width - cell_len(indent), 1)
+            breaks = _break_offsets(line, room, fold)
+            if not breaks:
+                out.append(line.rstrip() if first else indent + line.rstrip())
+                break
+            head, line = line[: breaks[0]], line[breaks[0]:].lstrip(" ")
+            out.append(head.rstrip() if first else indent + head.rstrip())
+            first = False
+            if not line:
+                break
+    return "\n".join(out)
+
+
+def print_wrapped(console: Console, text: str, style: str | None = None, *, indent: str = "", fold: bool = True) -> None:
+    """Print text wrapped by `wrap` at the console's width (rich then has nothing left to wrap)."""
+    console.print(Text(wrap(text, console.width, indent=indent, fold=fold), style=style or ""), soft_wrap=True)
+
+
+def print_line(console: Console, text: str, style: str | None = None) -> None:
+    """A list line (checkpoint, instruction, reference). Wide: one line, however long, as the
+    README shows it. Narrow: wrapped with a hanging indent, keeping links and numbers whole."""
+    if console.width < NARROW_WIDTH:
+        print_wrapped(console, text, style, indent="  ", fold=False)
+    else:
+        console.print(Text(text, style=style or ""), soft_wrap=True)
+
+
+def _no_color() -> bool:
+    return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
+
 
 def make_console(file=None, plain: bool = False) -> Console:
-    """A console for stdout, or a plain 120-column one for writing a table to a file."""
+    """A console for stdout, or a plain 120-column one for writing a table to a file.
+
+    NO_COLOR (any non-empty value) and TERM=dumb mean no escape sequences at all, bold included;
+    rich itself writes none when stdout is not a terminal.
+    """
     if plain:
         return Console(file=file, width=120, no_color=True, color_system=None, highlight=False, emoji=False)
-    dumb = os.environ.get("TERM") == "dumb"
-    return Console(file=file or sys.stdout, highlight=False, no_color=dumb or None, emoji=False)
+    if _no_color():
+        return Console(file=file or sys.stdout, highlight=False, no_color=True, color_system=None, emoji=False)
+    return Console(file=file or sys.stdout, highlight=False, emoji=False)
 
 
 def _fmt(value: float | None, unit: str = "", digits: int | None = None) -> str:
@@ -87,33 +207,37 @@ def print_dose(dose: WeightBasedDose, console: Console | None = None) -> None:
     print_key_values(console, title, dose_rows(dose))
     print_warnings(console, dose.warnings)
     print_references(console, dose.references)
-    console.print(Text(DISCLAIMER, style="dim"), soft_wrap=True)
+    print_line(console, DISCLAIMER, "dim")
 
 
 def print_key_values(console: Console, title: str, rows: Sequence[tuple[str, str]]) -> None:
+    print_wrapped(console, title, "bold")
     if console.width < NARROW_WIDTH:
-        console.print(Text(title, style="bold"))
         for key, value in rows:
-            console.print(Text(f"{key}: {value}"), soft_wrap=True)
+            print_wrapped(console, f"{key}: {value}", indent="  ", fold=False)
         return
-    console.print(Text(title, style="bold"))
+    key_width = max(len(k) for k, _ in rows)
+    # The value column gets what the key column and the two padding cells leave.
+    value_width = max(console.width - key_width - 2, 1)
     table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column("item", style="bold", no_wrap=True, min_width=max(len(k) for k, _ in rows))
+    table.add_column("item", style="bold", no_wrap=True, min_width=key_width)
     table.add_column("value", overflow="fold")
     for key, value in rows:
-        table.add_row(key, value)
+        table.add_row(key, Text(wrap(value, value_width)))
     console.print(table)
 
 
 def print_warnings(console: Console, warnings: Sequence[str]) -> None:
     if not warnings:
         return
-    body = "\n".join(f"• {w}" for w in warnings)
     if console.width < NARROW_WIDTH:
         console.print(Text("Warnings", style="bold"))
-        console.print(Text(body), soft_wrap=True)
+        for warning in warnings:
+            print_wrapped(console, f"• {warning}", indent="  ", fold=False)
     else:
-        console.print(Panel(Text(body), title="Warnings", title_align="left", border_style="yellow"))
+        body = "\n".join(f"• {w}" for w in warnings)
+        # Inside the panel: the border and one cell of padding on each side.
+        console.print(Panel(Text(wrap(body, console.width - 4)), title="Warnings", title_align="left", border_style="yellow"))
 
 
 def print_references(console: Console, references: Sequence[Reference]) -> None:
@@ -124,4 +248,4 @@ def print_references(console: Console, references: Sequence[Reference]) -> None:
         line = f"- {reference.citation}"
         if reference.link:
             line += f" {reference.link}"
-        console.print(Text(line), soft_wrap=True)
+        print_line(console, line)

@@ -1,0 +1,376 @@
+"""ketplan start-up and batch benchmark (issue 6). Standard library only.
+
+    python benchmarks/run.py            # full run: ~2-4 minutes on a small machine
+    python benchmarks/run.py --quick    # proves the script works (CI); the numbers mean nothing
+
+Run it with the Python of the environment ketplan is installed in (e.g. .venv/bin/python).
+
+Start-up: each command is a fresh process, timed with time.perf_counter around
+subprocess.run. Commands are interleaved round by round (in a shuffled order), so a load
+change on the machine hits every command alike; the median of the rounds is reported, as a
+ratio to a minimal Typer "hello" app run by the same interpreter. Both programs start the way
+an installed console script does (`from PACKAGE import main; main()`).
+
+Bytecode: an installed wheel has its .pyc files compiled at install time. This script gives
+every child process the same: PYTHONPYCACHEPREFIX points at a temporary folder (deleted at the
+end; nothing in the repository or the environment is written) and PYTHONDONTWRITEBYTECODE is
+cleared; one warm-up round fills it. --source measures instead with every module compiled from
+source on every start (PYTHONDONTWRITEBYTECODE=1, no prefix), for comparison.
+
+Batch: a generated roster of 26-week intranasal esketamine and 4-week IV racemic plans
+(alternating rows) is planned with `ketplan plan --roster`; the cost per plan is compared with
+one single `ketplan plan` invocation. Peak memory is the peak RSS of the ketplan process
+(resource.getrusage(RUSAGE_CHILDREN) in a fresh wrapper process per run), for a small and a
+large roster.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import platform
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+GOALS = {"dose": 1.2, "help": 1.5, "ics": 2.0}
+BATCH_GOAL_FRACTION = 0.01  # per-plan cost in a roster <= 1% of one `ketplan plan` invocation
+MEMORY_GOAL_RATIO = 1.10  # "flat": peak RSS for the large roster <= 1.10 x the small one
+
+HELLO_APP = '''import typer
+
+app = typer.Typer(add_completion=False)
+
+
+@app.command()
+def hello(name: str = "world") -> None:
+    """Say hello."""
+    print(f"hello {name}")
+
+
+def main() -> None:
+    app()
+'''
+LAUNCHER = "import sys\nfrom {module} import main\nif __name__ == '__main__':\n    sys.exit(main())\n"
+
+START_UP = {
+    "hello": ("hello (baseline)", []),
+    "dose": ("ketplan dose --weight 70kg --format json", ["dose", "--weight", "70kg", "--format", "json"]),
+    "help": ("ketplan --help", ["--help"]),
+    "ics": (
+        "ketplan plan --route intranasal --start 2026-12-01 --weeks 52 --format ics",
+        ["plan", "--route", "intranasal", "--start", "2026-12-01", "--weeks", "52", "--format", "ics"],
+    ),
+    "ics_dst": (
+        "  the same with --tz Europe/Brussels (a DST zone: adds a VTIMEZONE)",
+        ["plan", "--route", "intranasal", "--start", "2026-12-01", "--weeks", "52", "--format", "ics", "--tz", "Europe/Brussels"],
+    ),
+    "esk": (
+        "ketplan plan --route intranasal --start 2026-12-01 --weeks 26 --format json",
+        ["plan", "--route", "intranasal", "--start", "2026-12-01", "--weeks", "26", "--format", "json"],
+    ),
+    "iv": (
+        "ketplan plan --route iv --weight 70kg --start 2026-12-07 --weeks 4 --format json",
+        ["plan", "--route", "iv", "--weight", "70kg", "--start", "2026-12-07", "--weeks", "4", "--format", "json"],
+    ),
+}
+
+MEASURE_RSS = (
+    "import resource, subprocess, sys, time\n"
+    "t = time.perf_counter()\n"
+    "r = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)\n"
+    "elapsed = time.perf_counter() - t\n"
+    "rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss\n"
+    "print(elapsed, rss * (1 if sys.platform == 'darwin' else 1024), r.returncode)\n"
+    "sys.stderr.write(r.stderr.decode('utf-8', 'replace'))\n"
+)
+
+
+class Bench:
+    def __init__(self, workdir: Path, source: bool) -> None:
+        self.workdir = workdir
+        (workdir / "hello_app.py").write_text(HELLO_APP, encoding="utf-8")
+        (workdir / "hello_launch.py").write_text(LAUNCHER.format(module="hello_app"), encoding="utf-8")
+        (workdir / "ketplan_launch.py").write_text(LAUNCHER.format(module="ketplan.cli"), encoding="utf-8")
+        env = dict(os.environ)
+        # The machine's own time zone is kept (the issue's commands give no --tz); the ics_dst row
+        # shows the cost of a zone with daylight saving time, whose VTIMEZONE is computed.
+        env.update({"SOURCE_DATE_EPOCH": "1798761600", "NO_COLOR": "1", "COLUMNS": "100", "LC_ALL": "C.UTF-8"})
+        env.pop("KETPLAN_DEBUG", None)
+        if source:
+            env["PYTHONDONTWRITEBYTECODE"] = "1"
+            env.pop("PYTHONPYCACHEPREFIX", None)
+        else:
+            env.pop("PYTHONDONTWRITEBYTECODE", None)
+            env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
+        self.env = env
+
+    def command(self, key: str) -> list[str]:
+        if key == "hello":
+            return [sys.executable, str(self.workdir / "hello_launch.py")]
+        return self.ketplan(START_UP[key][1])
+
+    def ketplan(self, args: list[str]) -> list[str]:
+        return [sys.executable, str(self.workdir / "ketplan_launch.py"), *args]
+
+    def run(self, argv: list[str]) -> tuple[float, float]:
+        """Wall-clock seconds (perf_counter) and CPU seconds (user + system) of one run."""
+        before = _children_cpu()
+        start = time.perf_counter()
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=self.env, cwd=self.workdir)
+        elapsed = time.perf_counter() - start
+        cpu = _children_cpu() - before
+        if done.returncode != 0:
+            raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(argv)}\n{done.stderr.decode()}")
+        return elapsed, cpu
+
+    def run_rss(self, argv: list[str]) -> tuple[float, int]:
+        done = subprocess.run(
+            [sys.executable, "-c", MEASURE_RSS, *argv], capture_output=True, env=self.env, cwd=self.workdir, text=True
+        )
+        elapsed, rss, code = done.stdout.split()
+        if done.returncode != 0 or code != "0":
+            raise SystemExit(f"benchmark command failed ({code}): {' '.join(argv)}\n{done.stderr}")
+        return float(elapsed), int(rss)
+
+
+def _children_cpu() -> float:
+    try:
+        import resource
+    except ImportError:  # Windows: no CPU times, wall-clock only
+        return 0.0
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def write_roster(path: Path, rows: int) -> None:
+    """Alternating 26-week intranasal esketamine and 4-week IV racemic ketamine patients."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        out = csv.writer(handle, lineterminator="\n")
+        out.writerow(["id", "route", "start", "weight", "weeks", "tz", "label"])
+        for i in range(rows):
+            start = f"2026-{1 + i % 12:02d}-{1 + i % 28:02d}"
+            if i % 2 == 0:
+                out.writerow([f"P{i:05d}", "intranasal", start, "", "26", "Europe/Brussels", f"P{i:05d}"])
+            else:
+                out.writerow([f"P{i:05d}", "iv", start, f"{50 + i % 60}kg", "4", "America/New_York", f"P{i:05d}"])
+
+
+def machine() -> dict[str, str]:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    from importlib import metadata
+
+    for name in ("ketplan", "typer", "pydantic", "rich", "icalendar", "holidays"):
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            versions[name] = "-"
+    try:
+        load = "%.2f %.2f %.2f" % os.getloadavg()
+    except OSError:
+        load = "-"
+    return {
+        "cpu": model,
+        "cpus": str(os.cpu_count()),
+        "system": platform.platform(),
+        "python": platform.python_version(),
+        "load_average_at_start": load,
+        "zone": _zone(),
+        "versions": ", ".join(f"{k} {v}" for k, v in versions.items()),
+    }
+
+
+def _zone() -> str:
+    try:
+        from ketplan.clinic import system_zone_name
+
+        return system_zone_name()
+    except Exception:  # noqa: BLE001 - informational only
+        return "-"
+
+
+def start_up(bench: Bench, runs: int, seed: int, warm_up: bool = True) -> dict[str, list[tuple[float, float]]]:
+    keys = list(START_UP)
+    times: dict[str, list[tuple[float, float]]] = {key: [] for key in keys}
+    if warm_up:  # fills the bytecode cache and checks that every command works
+        for key in keys:
+            bench.run(bench.command(key))
+    shuffler = random.Random(seed)
+    for _ in range(runs):
+        order = keys[:]
+        shuffler.shuffle(order)
+        for key in order:
+            times[key].append(bench.run(bench.command(key)))
+    return times
+
+
+def batch(bench: Bench, small: int, large: int, ics_rows: int, repeats: int) -> dict:
+    results: dict = {}
+    for rows in (small, large):
+        roster = bench.workdir / f"roster-{rows}.csv"
+        write_roster(roster, rows)
+        runs = [bench.run_rss(bench.ketplan(["plan", "--roster", str(roster), "--format", "jsonl"])) for _ in range(repeats)]
+        results[f"jsonl_{rows}"] = {
+            "rows": rows,
+            "seconds": statistics.median(t for t, _ in runs),
+            "peak_rss_bytes": max(rss for _, rss in runs),
+        }
+    roster = bench.workdir / f"roster-{large}.csv"
+    runs = [bench.run_rss(bench.ketplan(["plan", "--roster", str(roster), "--format", "csv"])) for _ in range(repeats)]
+    results[f"csv_{large}"] = {"rows": large, "seconds": statistics.median(t for t, _ in runs), "peak_rss_bytes": max(r for _, r in runs)}
+    ics_roster = bench.workdir / f"roster-{ics_rows}.csv"
+    write_roster(ics_roster, ics_rows)
+    folder = bench.workdir / "ics"
+    folder.mkdir()
+    seconds, rss = bench.run_rss(bench.ketplan(["plan", "--roster", str(ics_roster), "--format", "ics", "--output-dir", str(folder)]))
+    written = len(list(folder.glob("*.ics")))
+    if written != ics_rows:
+        raise SystemExit(f"benchmark: the ics roster wrote {written} files, expected {ics_rows}")
+    results[f"ics_{ics_rows}"] = {"rows": ics_rows, "seconds": seconds, "peak_rss_bytes": rss}
+    return results
+
+
+def report(info: dict, times: dict[str, list[float]], batch_results: dict, args) -> dict:
+    med = {key: statistics.median(wall for wall, _ in values) for key, values in times.items()}
+    cpu = {key: statistics.median(c for _, c in values) for key, values in times.items()}
+    spread = {key: (min(w for w, _ in values), max(w for w, _ in values)) for key, values in times.items()}
+    hello = med["hello"]
+    print("ketplan start-up and batch benchmark" + ("  [--quick: numbers are not meaningful]" if args.quick else ""))
+    print(f"machine: {info['cpu']}, {info['cpus']} CPUs, {info['system']}, Python {info['python']}, time zone {info['zone']}")
+    print(f"versions: {info['versions']}; load average at start: {info['load_average_at_start']}")
+    mode = (
+        "ketplan compiled from source on every start (PYTHONDONTWRITEBYTECODE=1; --source or --quick)"
+        if args.source
+        else "cached in a temporary PYTHONPYCACHEPREFIX, as a wheel install compiles it"
+    )
+    print(f"bytecode: {mode}")
+    print()
+    print(f"Start-up: median of {args.runs} interleaved runs each, ratio to the Typer hello app (goals apply to wall time)")
+    print(f"  {'command':<80} {'wall':>8}     {'ratio':>5}  {'CPU ratio':>9}  {'wall min-max':>15}")
+    goals_met = True
+    summary: dict = {"machine": info, "quick": args.quick, "source": args.source, "runs": args.runs, "startup": {}, "batch": {}}
+    for key, (label, _) in START_UP.items():
+        ratio = med[key] / hello
+        goal = GOALS.get(key)
+        verdict = ""
+        if goal is not None:
+            met = ratio <= goal
+            goals_met &= met
+            verdict = f"goal <= {goal:.1f}x  {'met' if met else 'NOT MET'}"
+        cpu_ratio = cpu[key] / cpu["hello"] if cpu["hello"] else float("nan")
+        low, high = spread[key]
+        print(
+            f"  {label:<80} {med[key] * 1000:8.1f} ms  {ratio:5.2f}x  {cpu_ratio:8.2f}x  "
+            f"{low * 1000:6.0f}-{high * 1000:<6.0f}ms  {verdict}"
+        )
+        summary["startup"][key] = {
+            "command": label,
+            "median_ms": round(med[key] * 1000, 1),
+            "ratio": round(ratio, 3),
+            "cpu_median_ms": round(cpu[key] * 1000, 1),
+            "cpu_ratio": round(cpu_ratio, 3),
+            "min_ms": round(low * 1000, 1),
+            "max_ms": round(high * 1000, 1),
+            "goal": goal,
+        }
+
+    summary["goals_met"] = goals_met
+    if batch_results is None:
+        return summary
+    single = (med["esk"] + med["iv"]) / 2
+    small, large = batch_results[f"jsonl_{args.small_rows}"], batch_results[f"jsonl_{args.rows}"]
+    per_plan = large["seconds"] / large["rows"]
+    marginal = (large["seconds"] - small["seconds"]) / (large["rows"] - small["rows"])
+    fraction = per_plan / single
+    met = fraction <= BATCH_GOAL_FRACTION
+    goals_met &= met
+    print()
+    print(f"Batch: roster of alternating 26-week esketamine and 4-week IV plans ({args.repeats} run(s) each, median)")
+    print(f"  one `ketplan plan` invocation (mean of the 26-week esketamine and 4-week IV medians above): {single * 1000:.1f} ms")
+    for key, entry in batch_results.items():
+        fmt = key.split("_")[0]
+        print(
+            f"  --roster {entry['rows']:>5} rows --format {fmt:<5}  {entry['seconds']:7.2f} s  "
+            f"{entry['seconds'] / entry['rows'] * 1000:7.2f} ms/plan  {entry['rows'] / entry['seconds']:7.0f} plans/s  "
+            f"peak RSS {entry['peak_rss_bytes'] / 2**20:6.1f} MiB"
+        )
+    print(
+        f"  jsonl, {large['rows']} rows: {per_plan * 1000:.2f} ms per plan all-in ({marginal * 1000:.2f} ms marginal) = "
+        f"{fraction * 100:.2f}% of one invocation; goal <= {BATCH_GOAL_FRACTION * 100:.0f}%  {'met' if met else 'NOT MET'}"
+    )
+    ratio = large["peak_rss_bytes"] / small["peak_rss_bytes"]
+    met = ratio <= MEMORY_GOAL_RATIO
+    goals_met &= met
+    print(
+        f"  peak RSS, jsonl: {small['rows']} rows {small['peak_rss_bytes'] / 2**20:.1f} MiB, {large['rows']} rows "
+        f"{large['peak_rss_bytes'] / 2**20:.1f} MiB: {ratio:.2f}x; goal flat (<= {MEMORY_GOAL_RATIO:.2f}x)  {'met' if met else 'NOT MET'}"
+    )
+    summary["batch"] = {
+        "single_invocation_ms": round(single * 1000, 1),
+        "per_plan_ms": round(per_plan * 1000, 3),
+        "marginal_per_plan_ms": round(marginal * 1000, 3),
+        "per_plan_fraction_of_single": round(fraction, 5),
+        "peak_rss_ratio": round(ratio, 3),
+        "runs": batch_results,
+    }
+    summary["goals_met"] = goals_met
+    print()
+    print("All goals met." if goals_met else "Some goals NOT met.")
+    return summary
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="ketplan start-up ratios and roster throughput (issue 6).")
+    parser.add_argument("--quick", action="store_true", help="a few processes only, to prove the script works (CI)")
+    parser.add_argument("--runs", type=int, help="start-up runs per command (default 15; --quick 1)")
+    parser.add_argument("--rows", type=int, help="rows of the large roster (default 2000; --quick 20)")
+    parser.add_argument("--small-rows", type=int, help="rows of the small roster, for memory (default 200; --quick 4)")
+    parser.add_argument("--ics-rows", type=int, help="rows of the ics roster (default 200; --quick 2)")
+    parser.add_argument("--repeats", type=int, help="runs of each roster (default 3; --quick 1)")
+    parser.add_argument("--source", action="store_true", help="no bytecode cache: ketplan compiled on every start (--quick implies it)")
+    parser.add_argument("--startup-only", action="store_true", help="measure the start-up ratios only, not the roster")
+    parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a goal is not met")
+    parser.add_argument("--seed", type=int, default=6, help="seed of the run order shuffle")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    args.runs = args.runs or (1 if quick else 15)
+    args.rows = args.rows or (20 if quick else 2000)
+    args.small_rows = args.small_rows or (4 if quick else 200)
+    args.ics_rows = args.ics_rows or (2 if quick else 200)
+    args.repeats = args.repeats or (1 if quick else 3)
+    if args.rows <= args.small_rows:
+        parser.error("--rows must be larger than --small-rows")
+    args.source = args.source or quick
+
+    info = machine()
+    workdir = Path(tempfile.mkdtemp(prefix="ketplan-bench-"))
+    try:
+        bench = Bench(workdir, args.source)
+        times = start_up(bench, args.runs, args.seed, warm_up=not quick)
+        batch_results = None if args.startup_only else batch(bench, args.small_rows, args.rows, args.ics_rows, args.repeats)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    summary = report(info, times, batch_results, args)
+    if args.json:
+        Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    return 1 if args.check and not summary["goals_met"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

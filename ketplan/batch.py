@@ -1,0 +1,538 @@
+"""Batch planning: a clinic's whole roster in one process (`ketplan plan --roster FILE.csv`).
+
+One CSV row is one patient: an `id` and the `ketplan plan` options of the same names as
+columns. Each row becomes a `PlanOptions` and goes through `plan_from_text`, exactly like the
+same options typed on the command line (numbers are converted by the same pydantic rules
+Typer applies to typed options).
+
+Rows are read, planned and written one at a time, so memory stays flat in the roster size
+and the first plan is out before the last row is read. Protocols and everything imported
+are loaded once per process; nothing is cached on disk.
+
+A bad row does not stop the batch: it is reported on stderr with its line number and id,
+the other rows are planned, and the exit code is 2. A roster that cannot be read at all
+(missing file, not UTF-8, bad header) is a one-line error with exit 2.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import stat
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from ketplan.core.errors import InputError, KetplanError
+
+EXIT_OK, EXIT_INVALID = 0, 2
+
+REQUIRED_COLUMNS = ("id", "route", "start")
+# Optional columns: the `ketplan plan` options of the same names (underscores for dashes).
+OPTIONAL_COLUMNS = (
+    "weight", "protocol", "days", "time", "tz", "weeks", "until", "dose", "first_dose", "every",
+    "mg_per_kg", "age", "height", "sex", "dosing_weight", "closed", "skip", "holidays", "label",
+    "screen_every",
+)
+ALLOWED_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+INT_COLUMNS = frozenset({"weeks", "dose", "first_dose", "every", "age", "screen_every"})
+FLOAT_COLUMNS = frozenset({"mg_per_kg"})
+
+MAX_ID_LENGTH = 64
+# The id names the patient's file in --output-dir and starts a CSV cell: letters, digits,
+# '.', '_' and '-', starting with a letter or digit (no path separator, no formula start).
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,%d}" % (MAX_ID_LENGTH - 1), re.ASCII)
+# Device names Windows refuses as file names, with or without an extension.
+_RESERVED_NAMES = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?", re.IGNORECASE | re.ASCII)
+MAX_FAILED_LINES_SHOWN = 10
+
+BATCH_FORMATS = ("jsonl", "csv", "ics")
+
+
+# --------------------------------------------------------------------------- rows
+
+
+def check_id(value: str) -> str:
+    """A roster id: safe as a file name on every platform and as a CSV cell."""
+    text = value.strip()
+    if not text:
+        raise InputError("id is empty; every row needs an id such as P01 (it names the patient's output)", "id")
+    if not ID_PATTERN.fullmatch(text) or ".." in text or _RESERVED_NAMES.fullmatch(text):
+        raise InputError(
+            f"id {_shown(text)} is not usable: give 1-{MAX_ID_LENGTH} letters, digits, '.', '_' or '-', starting "
+            "with a letter or digit, without '..' (it names the patient's file)",
+            "id",
+        )
+    return text
+
+
+def _shown(text: str, limit: int = 70) -> str:
+    """A cell quoted for a one-line message: control characters escaped, long values cut."""
+    shown = repr(text)
+    return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
+
+
+_CONVERTERS: dict[type, Any] = {}
+
+
+def _number(kind: type, column: str, text: str):
+    """Convert a cell like Typer converts a typed option (pydantic lax mode): '5' -> 5."""
+    adapter = _CONVERTERS.get(kind)
+    if adapter is None:
+        from pydantic import TypeAdapter
+
+        # Without pydantic's plugin discovery (an entry-point scan of every installed
+        # distribution), as Typer builds the adapters of typed options.
+        preset = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
+        os.environ["PYDANTIC_DISABLE_PLUGINS"] = preset if preset is not None else "1"
+        try:
+            adapter = _CONVERTERS[kind] = TypeAdapter(kind)
+        finally:
+            if preset is None:
+                os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    from pydantic import ValidationError
+
+    try:
+        return adapter.validate_python(text)
+    except ValidationError as error:
+        problems = error.errors()
+        reason = problems[0]["msg"] if problems else "not a valid number"
+        raise InputError(f"{column} {_shown(text)}: {reason}", column) from None
+
+
+def row_options(cells: dict[str, str]):
+    """The `PlanOptions` of one roster row (cells already stripped; empty means not given)."""
+    from ketplan.controller import PlanOptions
+
+    values: dict[str, Any] = {}
+    for column, text in cells.items():
+        if column == "id" or text == "":
+            continue
+        if column in INT_COLUMNS:
+            values[column] = _number(int, column, text)
+        elif column in FLOAT_COLUMNS:
+            values[column] = _number(float, column, text)
+        elif column == "skip":
+            values["skip"] = [text]  # comma-separated dates, as with --skip
+        else:
+            values[column] = text
+    return PlanOptions(**values)
+
+
+@dataclass
+class RosterRow:
+    line: int  # where the row starts in the file (1 = the header)
+    id: str | None  # None when the id is unusable or the row could not be read
+    options: Any = None  # PlanOptions, or None when `error` is set
+    error: str | None = None
+    unreadable: bool = False  # the row is not valid CSV, so it has no id at all
+
+
+def _column_name(raw: str) -> str:
+    return raw.strip().lower().replace("-", "_")
+
+
+def read_header(reader, source: str) -> list[str]:
+    try:
+        header = next(reader)
+    except StopIteration:
+        raise InputError(f"roster {source} is empty: the first line must be a header such as id,route,start", "roster") from None
+    columns = [_column_name(name) for name in header]
+    if not any(columns):
+        raise InputError(f"roster {source}: the first line must be a header such as id,route,start, not an empty line", "roster")
+    if "" in columns:
+        raise InputError(f"roster {source}: the header has an empty column name (a trailing comma?)", "roster")
+    unknown = [name for name in columns if name not in ALLOWED_COLUMNS]
+    if unknown:
+        hint = " (the roster must be comma-separated)" if len(columns) == 1 and ";" in header[0] else ""
+        raise InputError(
+            f"roster {source}: unknown column(s) {', '.join(_shown(n, 40) for n in unknown)}{hint}; "
+            f"allowed: {', '.join(ALLOWED_COLUMNS)}",
+            "roster",
+        )
+    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    if repeated:
+        raise InputError(f"roster {source}: column(s) {', '.join(repeated)} appear more than once in the header", "roster")
+    missing = [name for name in REQUIRED_COLUMNS if name not in columns]
+    if missing:
+        raise InputError(
+            f"roster {source}: the header needs the columns {', '.join(REQUIRED_COLUMNS)} (missing: {', '.join(missing)})",
+            "roster",
+        )
+    return columns
+
+
+class _Lines:
+    """The roster's physical lines as text, decoded one line at a time so that a byte that is
+    not UTF-8 is reported on its own line, and so that each row is handed on as soon as its
+    line arrives (a pipe is never read ahead). Line ends are kept, as csv wants them."""
+
+    def __init__(self, raw, source: str) -> None:
+        self.raw, self.source, self.count = raw, source, 0  # count: lines handed on so far
+
+    def __iter__(self) -> Iterator[str]:
+        for chunk in self.raw:
+            if isinstance(chunk, bytes):
+                try:
+                    text = chunk.decode("utf-8")
+                except UnicodeDecodeError as error:
+                    line = self.count + 1 + len(_BARE_CR_BYTES.findall(chunk[: error.start]))
+                    raise InputError(
+                        f"roster {self.source}: not UTF-8 text (byte 0x{chunk[error.start]:02x} on line {line}); "
+                        "save the roster as UTF-8 CSV",
+                        "roster",
+                    ) from None
+            else:
+                text = chunk
+            if self.count == 0:
+                text = text.removeprefix("\ufeff")  # the BOM spreadsheet programs write
+            if "\r" in text.rstrip("\r\n"):  # old Mac line ends (CR only): one line each
+                pieces = _BARE_CR.split(text)
+            else:
+                pieces = (text,)
+            for piece in pieces:
+                self.count += 1
+                yield piece
+
+
+_BARE_CR = re.compile(r"(?<=\r)(?!\n)")
+_BARE_CR_BYTES = re.compile(rb"\r(?!\n)")
+
+
+def iter_rows(raw, source: str) -> Iterator[RosterRow]:
+    """Parse the roster lazily: the header first (refused as a whole), then one row at a time.
+
+    `raw` yields the roster's lines as bytes (a binary file, stdin's buffer) or as text."""
+    reader = csv.reader(_Lines(raw, source), strict=True)
+    try:
+        columns = read_header(reader, source)
+    except csv.Error as error:
+        raise InputError(f"roster {source}: the header is not valid CSV ({error})", "roster") from None
+    seen: dict[str, int] = {}  # casefolded id -> line: ids must be unique (they name files)
+    while True:
+        line = reader.line_num + 1
+        try:
+            record = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # e.g. `"70"kg`: reported, never guessed; the next record starts afresh
+            yield RosterRow(line, None, error=f"not valid CSV ({error}); quote a cell that holds a quote or a comma", unreadable=True)
+            continue
+        if not record or (len(record) == 1 and not record[0].strip()):
+            continue  # a blank line
+        yield _row(record, columns, line, seen)
+
+
+def _row(record: list[str], columns: list[str], line: int, seen: dict[str, int]) -> RosterRow:
+    raw_id = record[columns.index("id")] if len(record) > columns.index("id") else ""
+    try:
+        row_id = check_id(raw_id)
+    except InputError as error:
+        return RosterRow(line, None, error=error.message)
+    key = row_id.casefold()
+    if key in seen:
+        return RosterRow(line, row_id, error=f"id {row_id} repeats the id on line {seen[key]} (ids must be unique, ignoring case)")
+    seen[key] = line
+    if len(record) != len(columns):
+        return RosterRow(line, row_id, error=f"the row has {len(record)} fields but the header has {len(columns)}")
+    cells = {column: value.strip() for column, value in zip(columns, record)}
+    try:
+        return RosterRow(line, row_id, options=row_options(cells))
+    except KetplanError as error:
+        return RosterRow(line, row_id, error=error.message)
+
+
+# --------------------------------------------------------------------------- input
+
+
+def open_roster(spec: str) -> tuple[IO, str]:
+    """The roster as a binary stream read line by line, and its name for messages."""
+    if spec == "-":
+        return getattr(sys.stdin, "buffer", sys.stdin), "<stdin>"  # a replaced stdin may be text only
+    if not spec.strip() or "\x00" in spec:
+        raise InputError("--roster is empty or not a usable file name; give a CSV file or '-' for stdin", "roster")
+    path = Path(spec)
+    try:
+        if path.is_dir():
+            raise InputError(f"--roster {spec}: is a folder, not a CSV file", "roster")
+        return open(path, "rb"), spec  # noqa: SIM115 - closed by run_roster
+    except FileNotFoundError:
+        raise InputError(f"--roster {spec}: no such file", "roster") from None
+    except PermissionError:
+        raise InputError(f"--roster {spec}: cannot be read (permission denied)", "roster") from None
+    except OSError as error:
+        raise InputError(f"--roster {spec}: cannot be read ({error.strerror or error})", "roster") from None
+
+
+# --------------------------------------------------------------------------- output
+
+
+class StdoutSink:
+    """Text to stdout, flushed after every patient so the output streams."""
+
+    def write(self, text: str) -> None:
+        from ketplan.files import write_output
+
+        write_output(text, None, force=False)
+
+    def commit(self) -> None:
+        pass
+
+    def abort(self) -> None:
+        pass
+
+
+class FileSink:
+    """`--output FILE` for a roster: streamed into a temporary file in the same folder, given its
+    name only when the batch is over, with the rules of `ketplan.files.write_output`: never
+    replaces an existing file without --force, never leaves a half-written file under the name."""
+
+    def __init__(self, path: Path, force: bool) -> None:
+        self.path, self.force = path, force
+        self.mode = _check_new_target(path, force)
+        try:
+            fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".tmp")
+        except OSError as error:
+            raise InputError(f"cannot write {path}: {error.strerror or error}", "output") from None
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
+
+    def write(self, text: str) -> None:
+        try:
+            self.handle.write(text)
+        except OSError as error:
+            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+
+    def commit(self) -> None:
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.chmod(self.tmp, self.mode if self.mode is not None else 0o666 & ~_umask())
+            if self.force:
+                os.replace(self.tmp, self.path)
+            else:
+                _link_no_clobber(self.tmp, self.path)
+        except OSError as error:
+            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+        finally:
+            self.abort()
+
+    def abort(self) -> None:
+        if not self.handle.closed:
+            self.handle.close()
+        try:
+            os.unlink(self.tmp)
+        except OSError:
+            pass
+
+
+def _check_new_target(path: Path, force: bool) -> int | None:
+    """Refuse before anything is planned: a folder, a missing folder, a file that exists (without
+    --force), a target that is not a regular file. Returns the mode of a file --force replaces."""
+    if path.name in ("", ".", ".."):
+        raise InputError(f"--output {path} is a folder; give a file name", "output")
+    try:
+        info = os.stat(path)
+    except FileNotFoundError:
+        if not path.parent.is_dir():
+            raise InputError(f"cannot write {path}: the folder {path.parent} does not exist", "output") from None
+        return None
+    except OSError as error:
+        raise InputError(f"cannot write {path}: {error.strerror or error}", "output") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise InputError(f"--output {path} is a folder; give a file name", "output")
+    if not force:
+        raise InputError(f"{path} already exists; add --force to replace it", "output")
+    if not stat.S_ISREG(info.st_mode):
+        raise InputError(f"--output {path} is not a regular file; use '--output -' to write to stdout", "output")
+    return stat.S_IMODE(info.st_mode)
+
+
+def _link_no_clobber(tmp: str, path: Path) -> None:
+    """Give the finished file its name unless the name exists (even if created meanwhile)."""
+    try:
+        os.link(tmp, path)
+        return
+    except FileExistsError:
+        raise InputError(f"{path} already exists; add --force to replace it", "output") from None
+    except OSError:
+        pass  # no hard links on this file system: claim the name with O_EXCL, then rename over it
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        raise InputError(f"{path} already exists; add --force to replace it", "output") from None
+    os.close(fd)
+    os.replace(tmp, path)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def check_output_dir(text: str) -> Path:
+    if not text.strip() or "\x00" in text:
+        raise InputError("--output-dir is empty or not a usable folder name", "output_dir")
+    folder = Path(text)
+    if not folder.is_dir():
+        what = "is not a folder" if folder.exists() else "does not exist (create it first)"
+        raise InputError(f"--output-dir {text} {what}", "output_dir")
+    return folder
+
+
+# --------------------------------------------------------------------------- the batch
+
+
+@dataclass
+class BatchResult:
+    planned: int = 0
+    failed: int = 0
+    failed_lines: tuple[int, ...] = ()
+
+    @property
+    def exit_code(self) -> int:
+        return EXIT_INVALID if self.failed else EXIT_OK
+
+
+def _report(row: RosterRow, message: str) -> None:
+    who = f"id {row.id}" if row.id is not None else ("id unknown" if row.unreadable else "unusable id")
+    from ketplan.cli.errors import say  # one printable line: a cell's control characters are escaped
+
+    say(f"roster line {row.line} ({who}): {message}")
+
+
+def run_roster(
+    spec: str,
+    output_format: str,
+    *,
+    output: Path | None = None,
+    output_dir: Path | None = None,
+    force: bool = False,
+    stamp=None,
+    reminders=(),
+    default_zone: str | None = None,
+) -> BatchResult:
+    """Plan every row of the roster `spec` (a path or '-'), writing as it goes.
+
+    jsonl/csv go to stdout or the file `output`; ics writes `output_dir/ID.ics` per patient.
+    Returns the counts; row failures are reported on stderr as they happen. A failure of the
+    batch's own output (`output` cannot be written) or of the roster itself stops the batch
+    (InputError); an `output` file is then not created.
+    """
+    if output_format not in BATCH_FORMATS:
+        raise ValueError(f"run_roster: unknown format {output_format!r}")
+    if output_format == "ics" and (output_dir is None or output is not None):
+        raise ValueError("run_roster: --format ics writes one file per patient into output_dir")
+    from ketplan.controller import plan_from_text
+
+    if default_zone is None:
+        from ketplan.clinic import system_zone_name
+
+        default_zone = system_zone_name()
+    write_plan = _plan_writer(output_format, output_dir=output_dir, force=force, stamp=stamp, reminders=reminders)
+    result = BatchResult()
+    failed_lines: list[int] = []
+    sink = None
+    stream = None
+    try:
+        # The output is claimed before the roster is read, so a refused --output fails at once.
+        if output_format != "ics":
+            sink = FileSink(output, force) if output is not None else StdoutSink()
+        stream, source = open_roster(spec)
+        rows = iter_rows(stream, source)
+        header_written = False
+        for row in rows:
+            if output_format == "csv" and not header_written:
+                sink.write(_csv_text([_csv_columns()]))
+                header_written = True
+            message = row.error
+            if message is None:
+                try:
+                    write_plan(sink, row.id, plan_from_text(row.options, default_zone=default_zone))
+                except KetplanError as error:
+                    if error.field == "output" and sink is not None:
+                        raise  # the batch's own output cannot be written: stop
+                    message = error.message
+            if message is None:
+                result.planned += 1
+                continue
+            result.failed += 1
+            if len(failed_lines) < MAX_FAILED_LINES_SHOWN:
+                failed_lines.append(row.line)
+            _report(row, message)
+        if output_format == "csv" and not header_written:
+            sink.write(_csv_text([_csv_columns()]))  # a header-only roster: a header-only CSV
+        if sink is not None:
+            sink.commit()
+            sink = None
+    finally:
+        if sink is not None:
+            sink.abort()
+        if stream is not None:
+            _close_roster(stream, spec)
+    result.failed_lines = tuple(failed_lines)
+    return result
+
+
+def summary(result: BatchResult) -> str:
+    lines = ", ".join(map(str, result.failed_lines))
+    more = ", ..." if result.failed > len(result.failed_lines) else ""
+    total = result.planned + result.failed
+    where = "line" if result.failed == 1 else "lines"
+    return f"{result.failed} of {total} roster rows failed ({where} {lines}{more}); {result.planned} planned"
+
+
+def _close_roster(stream, spec: str) -> None:
+    if spec != "-":  # never close the process's stdin
+        stream.close()
+
+
+def _plan_writer(output_format: str, *, output_dir, force, stamp, reminders) -> Callable:
+    if output_format == "jsonl":
+        import json
+
+        from ketplan.export.jsonout import plan_document
+
+        def write_jsonl(sink, row_id: str, plan) -> None:
+            document = {"id": row_id, **plan_document(plan)}
+            sink.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n")
+
+        return write_jsonl
+
+    if output_format == "csv":
+        from ketplan.export.csvout import session_rows
+
+        columns = _csv_columns()
+
+        def write_csv(sink, row_id: str, plan) -> None:
+            sink.write(_csv_text([row.get(name, "") for name in columns] for row in session_rows(plan, extra={"id": row_id})))
+
+        return write_csv
+
+    from ketplan.export.ics import plan_to_ics
+    from ketplan.files import write_output
+
+    def write_ics(_sink, row_id: str, plan) -> None:
+        data = plan_to_ics(plan, stamp=stamp, reminders=reminders)
+        write_output(data, output_dir / f"{row_id}.ics", force=force)
+
+    return write_ics
+
+
+def _csv_columns() -> tuple[str, ...]:
+    from ketplan.export.csvout import SESSION_COLUMNS
+
+    return ("id", *SESSION_COLUMNS)
+
+
+def _csv_text(records) -> str:
+    """CSV records as text, quoted like `ketplan plan --format csv` (csv module, \\n line ends)."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(records)
+    return buffer.getvalue()
