@@ -159,8 +159,13 @@ def default_protocol(route: str) -> Protocol:
     """The shipped protocol marked `default_for_route` for this route.
 
     Only that file is validated (a single plan needs one protocol, not the eight); when the
-    files do not name exactly one candidate, the full catalog read decides and reports."""
-    route = str(getattr(route, "value", route))
+    files do not name exactly one candidate, the full catalog read decides and reports.
+    Cached per process: a roster asks once per route, not once per patient."""
+    return _default_protocol(str(getattr(route, "value", route)))
+
+
+@functools.lru_cache(maxsize=None)
+def _default_protocol(route: str) -> Protocol:
     folder = shipped_dir()
     if folder.is_dir():
         candidates = [path for path in sorted(folder.glob(f"*{SUFFIX}")) if _declares_default(path, route)]

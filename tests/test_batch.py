@@ -422,3 +422,26 @@ def test_output_streams_before_the_roster_ends(tmp_path, output_format):
     lines = rest.decode().splitlines()
     assert lines and all(line.startswith(("P02,", "P03,", '{"id":"P03"')) for line in lines)
     assert lines[-1].startswith(("P03,", '{"id":"P03"'))
+
+
+def test_a_roster_parses_each_shipped_protocol_file_at_most_once(runner, tmp_path, monkeypatch):
+    """Per-patient cost must not grow with the catalog: a 40-row roster over two routes reads
+    the protocol files once per process, not once per row (a regression the benchmark caught)."""
+    import tomllib
+
+    from ketplan import catalog
+
+    for cached in (catalog._default_protocol, catalog._shipped_file, catalog._shipped):
+        cached.cache_clear()
+    parses = []
+    real_loads = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text, **kw: (parses.append(1), real_loads(text, **kw))[1])
+    rows = ["id,route,start,weight"] + [
+        f"P{i},intranasal,2026-12-01," if i % 2 else f"P{i},iv,2026-12-07,70kg" for i in range(40)
+    ]
+    result = plan(runner, "--roster", roster_file(tmp_path, "\n".join(rows) + "\n"))
+    assert result.exit_code == 0, result.stderr
+    assert len(result.stdout.splitlines()) == 40
+    # Finding each route's default reads the files' headers once (8 per route here), then the
+    # chosen file is validated once: 2 routes -> at most 2 x 8 + 2; per-row parsing would be 40 x 8.
+    assert len(parses) <= 3 * len(list(catalog.shipped_dir().glob("*.toml")))

@@ -30,6 +30,7 @@ from ketplan.core.errors import InputError
 from ketplan.core.plan import Checkpoint, Plan, PlannedSession
 from ketplan.core.protocol import Drug
 from ketplan.core.schedule import WEEKDAY_LONG
+from ketplan.export.jsonout import DISCLAIMER
 
 PRODID = f"-//ketplan//ketplan {__version__}//EN"
 UID_DOMAIN = "ketplan"
@@ -37,7 +38,6 @@ CATEGORY_SESSION = "ketplan-session"
 CATEGORY_CHECKPOINT = "ketplan-checkpoint"
 EVENING_HOUR = 18
 MAX_REMINDER_MINUTES = 7 * 24 * 60
-DISCLAIMER = "Clinical decision support only: not a substitute for clinical judgement or the product label."
 REMIND_ACCEPTED = "use 'default', 'none' or a comma list of 'evening' and times before the session such as 90m, 2h, 1h30m, 1d (up to 7d)"
 
 
@@ -272,7 +272,7 @@ def _transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[d
         return datetime.fromtimestamp(second, tz=timezone.utc).astimezone(zone).utcoffset()
 
     out = []
-    step = 6 * 3600
+    step = 24 * 3600  # transitions are months apart; two within one day would cancel out unseen
     here, stop = int(start.timestamp()), int(end.timestamp())
     before = offset(here)
     while here < stop:

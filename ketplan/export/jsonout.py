@@ -11,9 +11,10 @@ from ketplan.core.references import Reference
 DISCLAIMER = "Clinical decision support only: not a substitute for clinical judgement or the product label."
 
 
-def reference_document(reference: Reference) -> dict[str, Any]:
+def reference_document(reference: Reference, key: str | None = None) -> dict[str, Any]:
+    """A reference from the dose engine (which knows its key) or a protocol file (keyed by its table)."""
     return {
-        "key": reference.key,
+        "key": key or reference.key,
         "citation": reference.citation,
         "doi": reference.doi,
         "url": reference.link,
@@ -147,9 +148,6 @@ def plan_document(plan) -> dict[str, Any]:
         "monitoring": [_sourced(m, at_minutes=m.at_minutes) for m in protocol.monitoring],
         "checkpoints": [checkpoint_document(c) for c in plan.checkpoints],
         "sessions": [session_document(s) for s in plan.sessions],
-        "references": [
-            {"key": key, "citation": ref.citation, "doi": ref.doi, "url": ref.link, "supports": ref.supports}
-            for key, ref in protocol.references.items()
-        ],
+        "references": [reference_document(ref, key) for key, ref in protocol.references.items()],
         "disclaimer": DISCLAIMER,
     }
