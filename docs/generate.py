@@ -14,6 +14,7 @@ from pathlib import Path
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"(<!-- begin: (?P<command>ketplan [^\n]*?) -->\n)(?P<body>.*?)(<!-- end -->)", re.DOTALL)
+# A command ending in "# exit 2" is expected to fail: its stderr is shown too.
 ENV = {"NO_COLOR": "1", "COLUMNS": "100", "TERM": "dumb", "TZ": "UTC", "SOURCE_DATE_EPOCH": "1798761600"}
 
 
@@ -22,8 +23,19 @@ def run(command: str) -> str:
 
     from ketplan.cli import app
 
-    args = shlex.split(command)[1:]
-    result = CliRunner().invoke(app, args, env=ENV)
+    import os
+
+    args = shlex.split(command.split(" # ")[0])[1:]
+    here = os.getcwd()
+    os.chdir(README.parent)  # example files are named relative to the repository
+    try:
+        result = CliRunner().invoke(app, args, env=ENV)
+    finally:
+        os.chdir(here)
+    if "# exit 2" in command:
+        if result.exit_code != 2:
+            raise SystemExit(f"README example should exit 2 but gave {result.exit_code}: {command}")
+        return result.stdout + "".join(f"[stderr] {line}\n" for line in result.stderr.splitlines())
     if result.exit_code != 0:
         raise SystemExit(f"README example failed ({result.exit_code}): {command}\n{result.output}")
     return result.stdout

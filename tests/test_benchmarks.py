@@ -1,5 +1,5 @@
 """benchmarks/run.py works: CI runs it once in --quick mode (the numbers mean nothing there;
-the real measurement is a full run on a quiet machine, see benchmarks/README-performance.md)."""
+the real measurement is a full run on a quiet machine, see the Performance section of README.md)."""
 
 from __future__ import annotations
 
