@@ -20,15 +20,14 @@ import csv
 import io
 import os
 import re
-import stat
 import sys
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
 from ketplan.core.errors import InputError, KetplanError
+from ketplan.files import AtomicFile
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
@@ -287,95 +286,6 @@ class StdoutSink:
         pass
 
 
-class FileSink:
-    """`--output FILE` for a roster: streamed into a temporary file in the same folder, given its
-    name only when the batch is over, with the rules of `ketplan.files.write_output`: never
-    replaces an existing file without --force, never leaves a half-written file under the name."""
-
-    def __init__(self, path: Path, force: bool) -> None:
-        self.path, self.force = path, force
-        self.mode = _check_new_target(path, force)
-        try:
-            fd, self.tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:100]}.", suffix=".tmp")
-        except OSError as error:
-            raise InputError(f"cannot write {path}: {error.strerror or error}", "output") from None
-        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="")
-
-    def write(self, text: str) -> None:
-        try:
-            self.handle.write(text)
-        except OSError as error:
-            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
-
-    def commit(self) -> None:
-        try:
-            self.handle.flush()
-            os.fsync(self.handle.fileno())
-            self.handle.close()
-            os.chmod(self.tmp, self.mode if self.mode is not None else 0o666 & ~_umask())
-            if self.force:
-                os.replace(self.tmp, self.path)
-            else:
-                _link_no_clobber(self.tmp, self.path)
-        except OSError as error:
-            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
-        finally:
-            self.abort()
-
-    def abort(self) -> None:
-        if not self.handle.closed:
-            self.handle.close()
-        try:
-            os.unlink(self.tmp)
-        except OSError:
-            pass
-
-
-def _check_new_target(path: Path, force: bool) -> int | None:
-    """Refuse before anything is planned: a folder, a missing folder, a file that exists (without
-    --force), a target that is not a regular file. Returns the mode of a file --force replaces."""
-    if path.name in ("", ".", ".."):
-        raise InputError(f"--output {path} is a folder; give a file name", "output")
-    try:
-        info = os.stat(path)
-    except FileNotFoundError:
-        if not path.parent.is_dir():
-            raise InputError(f"cannot write {path}: the folder {path.parent} does not exist", "output") from None
-        return None
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror or error}", "output") from None
-    if stat.S_ISDIR(info.st_mode):
-        raise InputError(f"--output {path} is a folder; give a file name", "output")
-    if not force:
-        raise InputError(f"{path} already exists; add --force to replace it", "output")
-    if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"--output {path} is not a regular file; use '--output -' to write to stdout", "output")
-    return stat.S_IMODE(info.st_mode)
-
-
-def _link_no_clobber(tmp: str, path: Path) -> None:
-    """Give the finished file its name unless the name exists (even if created meanwhile)."""
-    try:
-        os.link(tmp, path)
-        return
-    except FileExistsError:
-        raise InputError(f"{path} already exists; add --force to replace it", "output") from None
-    except OSError:
-        pass  # no hard links on this file system: claim the name with O_EXCL, then rename over it
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise InputError(f"{path} already exists; add --force to replace it", "output") from None
-    os.close(fd)
-    os.replace(tmp, path)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 def check_output_dir(text: str) -> Path:
     if not text.strip() or "\x00" in text:
         raise InputError("--output-dir is empty or not a usable folder name", "output_dir")
@@ -443,7 +353,7 @@ def run_roster(
     try:
         # The output is claimed before the roster is read, so a refused --output fails at once.
         if output_format != "ics":
-            sink = FileSink(output, force) if output is not None else StdoutSink()
+            sink = AtomicFile(output, force=force, text=True) if output is not None else StdoutSink()
         stream, source = open_roster(spec)
         rows = iter_rows(stream, source)
         header_written = False

@@ -178,3 +178,9 @@ def _default_protocol(route: str) -> Protocol:
         routes = sorted({p.route.value for p in _shipped() if p.default_for_route})
         raise InputError(f"no default protocol for route {route!r} (routes: {', '.join(routes)})", FIELD)
     return matches[0]
+
+
+def clear_caches() -> None:
+    """Forget every protocol read so far (tests that point `shipped_dir` elsewhere)."""
+    for cached in (_default_protocol, _shipped_file, _shipped):
+        cached.cache_clear()

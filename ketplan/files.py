@@ -50,29 +50,64 @@ def write_output(data: bytes | str, path: Path | None, *, force: bool) -> None:
         _write_stdout(data)
         return
     payload = data.encode("utf-8") if isinstance(data, str) else bytes(data)
-    path = Path(path)
-    existing_mode = _check_target(path, force)
-    directory = path.parent
-    tmp: str | None = None
+    target = AtomicFile(Path(path), force=force)
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix=f".{path.name[:100]}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, existing_mode if existing_mode is not None else 0o666 & ~_umask())
-        if force:
-            os.replace(tmp, path)
-        else:
-            _link_no_clobber(tmp, path)  # removes tmp once the name is taken
-    except InputError:
-        raise
-    except OSError as error:
-        raise InputError(f"cannot write {path}: {error.strerror or error}", "output") from None
+        target.write(payload)
+        target.commit()
     finally:
-        if tmp is not None and os.path.lexists(tmp):
-            _remove_quietly(tmp)
-    _fsync_directory(directory)
+        target.abort()
+
+
+class AtomicFile:
+    """A file written under a temporary name in its own folder and given its real name only by
+    `commit()`; `abort()` (safe to call at any time, also after commit) leaves no trace.
+
+    The target is checked when the object is made, so a command can refuse a bad `--output`
+    before doing any work. `write_output` is the one-shot use; a roster streams into one.
+    """
+
+    def __init__(self, path: Path, *, force: bool, text: bool = False) -> None:
+        self.path, self.force = Path(path), force
+        self.mode = _check_target(self.path, force)
+        try:
+            fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name[:100]}.", suffix=".tmp")
+        except OSError as error:
+            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
+
+    def write(self, data: bytes | str) -> None:
+        try:
+            self.handle.write(data)
+        except OSError as error:
+            self.abort()
+            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+
+    def commit(self) -> None:
+        try:
+            self.handle.flush()
+            os.fsync(self.handle.fileno())
+            self.handle.close()
+            os.chmod(self.tmp, self.mode if self.mode is not None else 0o666 & ~_umask())
+            if self.force:
+                os.replace(self.tmp, self.path)
+            else:
+                _link_no_clobber(self.tmp, self.path)  # removes tmp once the name is taken
+        except InputError:
+            raise
+        except OSError as error:
+            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+        finally:
+            self.abort()
+        _fsync_directory(self.path.parent)
+
+    def abort(self) -> None:
+        if not self.handle.closed:
+            try:
+                self.handle.close()
+            except OSError:
+                pass
+        if os.path.lexists(self.tmp):
+            _remove_quietly(self.tmp)
 
 
 def _write_stdout(data: bytes | str) -> None:

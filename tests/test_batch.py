@@ -431,8 +431,7 @@ def test_a_roster_parses_each_shipped_protocol_file_at_most_once(runner, tmp_pat
 
     from ketplan import catalog
 
-    for cached in (catalog._default_protocol, catalog._shipped_file, catalog._shipped):
-        cached.cache_clear()
+    catalog.clear_caches()
     parses = []
     real_loads = tomllib.loads
     monkeypatch.setattr(tomllib, "loads", lambda text, **kw: (parses.append(1), real_loads(text, **kw))[1])

@@ -45,9 +45,9 @@ WIDE = {"COLUMNS": "200", "NO_COLOR": "1"}
 
 @pytest.fixture(autouse=True)
 def _fresh_catalog():
-    catalog._shipped.cache_clear()
+    catalog.clear_caches()
     yield
-    catalog._shipped.cache_clear()
+    catalog.clear_caches()
 
 
 def by_id(protocol_id: str) -> Protocol:
