@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ketplan import __version__
+from helpers import assert_refused
+
 from ketplan.cli import app
 
 FAST = settings(max_examples=200, deadline=None)
@@ -44,16 +46,6 @@ def dose_json(runner: CliRunner, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
-def assert_refused(result) -> str:
-    """Exit 2, nothing on stdout, exactly one `ketplan: error:` line on stderr, no traceback."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("ketplan: error: ")
-    assert result.stderr.endswith("\n")
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 # --- table output ------------------------------------------------------------------------------------

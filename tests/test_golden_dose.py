@@ -12,7 +12,7 @@ as explicit numbers. They are asserted against the live output AND against the g
 
 from __future__ import annotations
 
-import difflib
+from helpers import fail_with_golden_diff
 import json
 import os
 from dataclasses import dataclass, field
@@ -266,18 +266,9 @@ def test_golden_dose(runner, case):
     assert golden["args"] == list(case.args), f"{path.name} was written for other arguments; regenerate it"
     _check_by_hand(case, golden["output"], "golden file")
     if golden != expected_file:
-        diff = "".join(
-            difflib.unified_diff(
-                _dump(golden).splitlines(keepends=True),
-                _dump(expected_file).splitlines(keepends=True),
-                fromfile=f"golden/dose/{path.name}",
-                tofile="ketplan dose output",
-            )
-        )
-        pytest.fail(
-            f"ketplan dose output differs from {path.name} "
-            f"(if the change is intended: KETPLAN_UPDATE_GOLDEN=1):\n{diff}",
-            pytrace=False,
+        fail_with_golden_diff(
+            _dump(golden), _dump(expected_file),
+            golden_name=f"golden/dose/{path.name}", actual_name="ketplan dose output", what="ketplan dose output",
         )
 
 

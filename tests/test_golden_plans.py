@@ -11,7 +11,7 @@ file, and commit it. Regenerate only with KETPLAN_UPDATE_GOLDEN=1, after checkin
 
 from __future__ import annotations
 
-import difflib
+from helpers import fail_with_golden_diff
 import json
 import os
 from datetime import date
@@ -79,18 +79,10 @@ def test_golden_plan(path: Path):
         )
     expected = dump(json.loads(golden.read_text(encoding="utf-8")))
     if actual != expected:
-        diff = "".join(
-            difflib.unified_diff(
-                expected.splitlines(keepends=True),
-                actual.splitlines(keepends=True),
-                fromfile=f"tests/golden/plans/{golden.name}",
-                tofile=f"plan built from schedules/{path.name}",
-            )
-        )
-        pytest.fail(
-            f"plan for {path.stem} differs from its golden (KETPLAN_UPDATE_GOLDEN=1 regenerates it "
-            f"after you have checked the change):\n{diff}",
-            pytrace=False,
+        fail_with_golden_diff(
+            expected, actual,
+            golden_name=f"tests/golden/plans/{golden.name}", actual_name=f"plan built from schedules/{path.name}",
+            what=f"the plan for {path.stem}",
         )
 
 

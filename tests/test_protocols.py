@@ -14,6 +14,8 @@ import pytest
 from typer.testing import CliRunner
 
 from ketplan import catalog
+from helpers import assert_refused
+
 from ketplan.cli import app
 from ketplan.core.dosing import RACEMIC_MG_PER_KG_LIMITS
 from ketplan.core.errors import InputError, KetplanError, ProtocolError
@@ -82,15 +84,6 @@ def refused(path: Path, error_type: type[KetplanError] = KetplanError) -> str:
     return error.message
 
 
-def assert_refused(result) -> str:
-    """Exit 2, nothing on stdout, exactly one `ketplan: error:` line on stderr."""
-    assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
-    assert result.stdout == ""
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("ketplan: error: ")
-    assert "Traceback" not in result.stderr
-    return lines[0]
 
 
 def sourced_items(protocol: Protocol):
