@@ -174,11 +174,13 @@ def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] |
     """Refuse a mg/kg dose outside the drug's hard range, and outside a protocol's narrower one."""
     if route not in RACEMIC_MG_PER_KG_LIMITS:
         raise InputError(f"route {route!r} has no weight-based racemic ketamine dose", "route")
-    if not isinstance(mg_per_kg, (int, float)) or isinstance(mg_per_kg, bool) or not math.isfinite(mg_per_kg):
-        raise UnsafeDoseError("--mg-per-kg must be a finite number", "mg_per_kg")
     low, high = RACEMIC_MG_PER_KG_LIMITS[route]
     if allowed is not None:
         low, high = max(low, allowed[0]), min(high, allowed[1])
+    if not isinstance(mg_per_kg, (int, float)) or isinstance(mg_per_kg, bool) or not math.isfinite(mg_per_kg):
+        raise UnsafeDoseError(
+            f"--mg-per-kg must be a finite number within {format_number(low)}–{format_number(high)} mg/kg", "mg_per_kg"
+        )
     if not low <= mg_per_kg <= high:  # inclusive and exact: no tolerance at a hard limit
         raise UnsafeDoseError(
             f"--mg-per-kg {mg_per_kg:g} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
