@@ -16,7 +16,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from ketplan.core.errors import InputError, ProtocolError
+from ketplan.core.errors import InputError, ProtocolError, quoted
 from ketplan.core.protocol import Protocol, parse_protocol
 
 FIELD = "protocol"
@@ -122,7 +122,7 @@ def load_protocol(ref: str) -> Protocol:
                 return protocol
         if not _is_file(ref):
             raise InputError(
-                f"unknown protocol {_shown(ref)}: not a shipped id ({', '.join(shipped_ids())}) and no such file "
+                f"unknown protocol {quoted(ref, 60)}: not a shipped id ({', '.join(shipped_ids())}) and no such file "
                 "(see 'ketplan protocols')",
                 FIELD,
             )
@@ -135,11 +135,6 @@ def _is_file(ref: str) -> bool:
     except (OSError, ValueError):  # a name too long for the file system, a NUL byte
         return False
 
-
-def _shown(text: str, limit: int = 60) -> str:
-    """A name quoted for a one-line message: control characters escaped, long names cut."""
-    quoted = repr(text)
-    return quoted if len(quoted) <= limit else quoted[: limit - 2] + "…'"
 
 
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{1,60}")  # the id pattern of ketplan.core.protocol.Protocol

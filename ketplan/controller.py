@@ -12,7 +12,7 @@ from datetime import date
 
 from ketplan.core.dates import parse_clock, parse_iso_date
 from ketplan.core.dosing import Sex, WeightBasis
-from ketplan.core.errors import InputError, KetplanError
+from ketplan.core.errors import InputError, KetplanError, option_name, quoted
 from ketplan.core.schedule import parse_weekdays
 
 ROUTES = ("intranasal", "iv", "im", "sc", "oral")
@@ -92,7 +92,7 @@ def resolve_protocol(route: str | None, reference: str | None):
     from ketplan import catalog
 
     if route is not None and route not in ROUTES:
-        raise InputError(f"--route {_shown(route)} is not known; use one of {', '.join(ROUTES)}", "route")
+        raise InputError(f"--route {quoted(route)} is not known; use one of {', '.join(ROUTES)}", "route")
     if reference is None:
         if route is None:
             raise InputError("give --route (intranasal, iv, im, sc or oral) or --protocol", "route")
@@ -175,10 +175,4 @@ def _enum(kind, value: str | None, field_name: str):
         return kind(str(value).strip().lower())
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
-        raise InputError(f"--{field_name.replace('_', '-')} {_shown(value)} is not one of {allowed}", field_name) from None
-
-
-def _shown(value: object, limit: int = 40) -> str:
-    """A value quoted for a one-line message: control characters escaped, long values cut."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 2] + "…'"
+        raise InputError(f"{option_name(field_name)} {quoted(value)} is not one of {allowed}", field_name) from None

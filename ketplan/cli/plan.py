@@ -170,7 +170,6 @@ def _ics_settings(remind: str, stamp: str | None):
 
 def _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp) -> None:
     """`--roster`: many patients, one process; the rows carry the per-patient options."""
-    import sys
     from dataclasses import fields
 
     from ketplan.core.errors import InputError

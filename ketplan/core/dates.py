@@ -6,28 +6,21 @@ import calendar
 import re
 from datetime import date, time
 
-from ketplan.core.errors import InputError
+from ketplan.core.errors import InputError, option_name, printable
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 
 
-def _option(field: str) -> str:
-    return "--" + field.replace("_", "-")
-
-
-def _shown(text: str) -> str:
-    text = "".join(ch if ch.isprintable() else "?" for ch in str(text))
-    return text if len(text) <= 30 else text[:29] + "…"
 
 
 def parse_iso_date(text: str, field: str = "start") -> date:
     """'2026-12-01' -> date. Impossible dates (2026-02-30, 2026-13-01) are refused with the reason."""
-    option = _option(field)
+    option = option_name(field)
     cleaned = str(text).strip()
     match = _ISO_DATE.fullmatch(cleaned)
     if match is None:
-        raise InputError(f"{option} {_shown(cleaned)!r} is not a date; use YYYY-MM-DD, e.g. 2026-12-01", field)
+        raise InputError(f"{option} {printable(cleaned, 30)!r} is not a date; use YYYY-MM-DD, e.g. 2026-12-01", field)
     year, month, day = (int(g) for g in match.groups())
     if year < 1:
         raise InputError(f"{option} {cleaned}: year 0 does not exist", field)
@@ -43,11 +36,11 @@ def parse_iso_date(text: str, field: str = "start") -> date:
 
 def parse_clock(text: str, field: str = "time") -> time:
     """'09:00' -> time(9, 0). 24-hour clock."""
-    option = _option(field)
+    option = option_name(field)
     cleaned = str(text).strip()
     match = _CLOCK.fullmatch(cleaned)
     if match is None:
-        raise InputError(f"{option} {_shown(cleaned)!r} is not a time; use 24-hour HH:MM, e.g. 09:00", field)
+        raise InputError(f"{option} {printable(cleaned, 30)!r} is not a time; use 24-hour HH:MM, e.g. 09:00", field)
     hour, minute = int(match[1]), int(match[2])
     if hour > 23 or minute > 59:
         raise InputError(f"{option} {cleaned} is not a time of day; hours run 00-23 and minutes 00-59", field)

@@ -29,3 +29,20 @@ class UnsafeDoseError(InputError):
 
 class ProtocolError(KetplanError):
     """A protocol file that does not describe a valid protocol."""
+
+
+def option_name(field: str) -> str:
+    """`mg_per_kg` -> `--mg-per-kg`: how the command line spells a field."""
+    return "--" + field.replace("_", "-")
+
+
+def quoted(value: object, limit: int = 40) -> str:
+    """A value quoted for a one-line message: control characters escaped, long values cut."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 2] + "…'"
+
+
+def printable(value: object, limit: int = 40) -> str:
+    """A value shown unquoted in a one-line message: non-printable characters as '?', long values cut."""
+    text = "".join(ch if ch.isprintable() else "?" for ch in str(value))
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -13,7 +13,7 @@ from itertools import combinations
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ketplan.core import dosing
-from ketplan.core.errors import InputError, UnsafeDoseError
+from ketplan.core.errors import InputError, UnsafeDoseError, quoted
 from ketplan.core.protocol import CheckpointWhen, FixedDose, Protocol, WeightDose
 from ketplan.core.schedule import (
     WEEKDAY_NAMES,
@@ -116,20 +116,15 @@ class Plan:
         return tuple(WEEKDAY_NAMES[d] for d in self.weekdays)
 
 
-def _shown(value: object, limit: int = 40) -> str:
-    """A value quoted for a one-line message: control characters escaped, long values cut."""
-    text = repr(value)
-    return text if len(text) <= limit else text[: limit - 2] + "…'"
-
 
 def resolve_zone(name: str) -> ZoneInfo:
     if not isinstance(name, str) or not name.strip() or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
-        raise InputError(f"--tz {_shown(name)} is not an IANA time-zone name such as Europe/Brussels", "tz")
+        raise InputError(f"--tz {quoted(name)} is not an IANA time-zone name such as Europe/Brussels", "tz")
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InputError(
-            f"--tz {_shown(name)} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz"
+            f"--tz {quoted(name)} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz"
         ) from None
 
 

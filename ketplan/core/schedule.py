@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ketplan.core.errors import InputError
+from ketplan.core.errors import InputError, option_name
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -77,7 +77,7 @@ class ScheduledSession:
 
 def parse_weekdays(text: str, field_name: str = "days") -> tuple[int, ...]:
     """'tue,fri' -> (1, 4). Order is kept: the first listed day anchors weekly phases."""
-    option = f"--{field_name.replace('_', '-')}"
+    option = option_name(field_name)
     parts = [p.strip().lower() for p in str(text).split(",")]
     if not text or not any(parts):
         raise InputError(f"{option} is empty; list weekdays such as tue,fri", field_name)

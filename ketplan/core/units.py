@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ketplan.core.errors import InputError
+from ketplan.core.errors import InputError, option_name, printable
 
 KG_PER_LB = 0.45359237  # exact, international avoirdupois pound (1959)
 CM_PER_INCH = 2.54  # exact
@@ -45,22 +45,18 @@ class Height:
 
 def _split_quantity(text: str, field: str, example: str) -> tuple[float, str]:
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"--{field.replace('_', '-')} is empty; give a number with a unit, e.g. {example}", field)
+        raise InputError(f"{option_name(field)} is empty; give a number with a unit, e.g. {example}", field)
     cleaned = text.strip()
     match = _QUANTITY.fullmatch(cleaned)
     if match is None:
-        shown = _shorten(cleaned)
+        shown = printable(cleaned)
         if re.fullmatch(r"[0-9]+,[0-9]+\s*[A-Za-z]*", cleaned, re.ASCII):
             hint = f"use a decimal point, not a comma (e.g. {cleaned.replace(',', '.')})"
         else:
             hint = f"give a number with a unit, e.g. {example}"
-        raise InputError(f"--{field.replace('_', '-')} {shown!r} is not a quantity ketplan can read; {hint}", field)
+        raise InputError(f"{option_name(field)} {shown!r} is not a quantity ketplan can read; {hint}", field)
     return float(match["number"]), match["unit"].lower()
 
-
-def _shorten(text: str, limit: int = 40) -> str:
-    printable = "".join(ch if ch.isprintable() else "?" for ch in text)
-    return printable if len(printable) <= limit else printable[: limit - 1] + "…"
 
 
 def parse_weight(text: str) -> Weight:
@@ -72,7 +68,7 @@ def parse_weight(text: str) -> Weight:
     kg = number * KG_PER_LB if unit == "lb" else number
     if not MIN_WEIGHT_KG <= kg <= MAX_WEIGHT_KG:
         raise InputError(
-            f"--weight {_shorten(text.strip())} ({kg:.1f} kg) is outside the plausible adult range "
+            f"--weight {printable(text.strip())} ({kg:.1f} kg) is outside the plausible adult range "
             f"{MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
             "weight",
         )
@@ -84,11 +80,11 @@ def parse_height(text: str) -> Height:
     number, unit_text = _split_quantity(text, "height", "170cm or 66in")
     unit = _HEIGHT_UNITS.get(unit_text)
     if unit is None:
-        raise InputError(f"--height needs a unit, cm or in (e.g. 170cm, 66in); got {_shorten(text.strip())!r}", "height")
+        raise InputError(f"--height needs a unit, cm or in (e.g. 170cm, 66in); got {printable(text.strip())!r}", "height")
     cm = number * CM_PER_INCH if unit == "in" else number
     if not MIN_HEIGHT_CM <= cm <= MAX_HEIGHT_CM:
         raise InputError(
-            f"--height {_shorten(text.strip())} ({cm:.0f} cm) is outside the plausible adult range "
+            f"--height {printable(text.strip())} ({cm:.0f} cm) is outside the plausible adult range "
             f"{MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm",
             "height",
         )
