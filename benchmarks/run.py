@@ -70,7 +70,19 @@ START_UP = {
     ),
     "ics_dst": (
         "  the same with --tz Europe/Brussels (a DST zone: adds a VTIMEZONE)",
-        ["plan", "--route", "intranasal", "--start", "2026-12-01", "--weeks", "52", "--format", "ics", "--tz", "Europe/Brussels"],
+        [
+            "plan",
+            "--route",
+            "intranasal",
+            "--start",
+            "2026-12-01",
+            "--weeks",
+            "52",
+            "--format",
+            "ics",
+            "--tz",
+            "Europe/Brussels",
+        ],
     ),
     "esk": (
         "ketplan plan --route intranasal --start 2026-12-01 --weeks 26 --format json",
@@ -181,7 +193,7 @@ def machine() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             versions[name] = "-"
     try:
-        load = "%.2f %.2f %.2f" % os.getloadavg()
+        load = "{:.2f} {:.2f} {:.2f}".format(*os.getloadavg())
     except OSError:
         load = "-"
     return {
@@ -197,10 +209,10 @@ def machine() -> dict[str, str]:
 
 def _zone() -> str:
     try:
-        from ketplan.clinic import system_zone_name
+        from ketplan.io.clinic_calendar import system_zone_name
 
         return system_zone_name()
-    except Exception:  # noqa: BLE001 - informational only
+    except Exception:
         return "-"
 
 
@@ -224,7 +236,9 @@ def batch(bench: Bench, small: int, large: int, ics_rows: int, repeats: int) -> 
     for rows in (small, large):
         roster = bench.workdir / f"roster-{rows}.csv"
         write_roster(roster, rows)
-        runs = [bench.run_rss(bench.ketplan(["plan", "--roster", str(roster), "--format", "jsonl"])) for _ in range(repeats)]
+        runs = [
+            bench.run_rss(bench.ketplan(["plan", "--roster", str(roster), "--format", "jsonl"])) for _ in range(repeats)
+        ]
         results[f"jsonl_{rows}"] = {
             "rows": rows,
             "seconds": statistics.median(t for t, _ in runs),
@@ -232,12 +246,18 @@ def batch(bench: Bench, small: int, large: int, ics_rows: int, repeats: int) -> 
         }
     roster = bench.workdir / f"roster-{large}.csv"
     runs = [bench.run_rss(bench.ketplan(["plan", "--roster", str(roster), "--format", "csv"])) for _ in range(repeats)]
-    results[f"csv_{large}"] = {"rows": large, "seconds": statistics.median(t for t, _ in runs), "peak_rss_bytes": max(r for _, r in runs)}
+    results[f"csv_{large}"] = {
+        "rows": large,
+        "seconds": statistics.median(t for t, _ in runs),
+        "peak_rss_bytes": max(r for _, r in runs),
+    }
     ics_roster = bench.workdir / f"roster-{ics_rows}.csv"
     write_roster(ics_roster, ics_rows)
     folder = bench.workdir / "ics"
     folder.mkdir()
-    seconds, rss = bench.run_rss(bench.ketplan(["plan", "--roster", str(ics_roster), "--format", "ics", "--output-dir", str(folder)]))
+    seconds, rss = bench.run_rss(
+        bench.ketplan(["plan", "--roster", str(ics_roster), "--format", "ics", "--output-dir", str(folder)])
+    )
     written = len(list(folder.glob("*.ics")))
     if written != ics_rows:
         raise SystemExit(f"benchmark: the ics roster wrote {written} files, expected {ics_rows}")
@@ -251,7 +271,9 @@ def report(info: dict, times: dict[str, list[float]], batch_results: dict, args)
     spread = {key: (min(w for w, _ in values), max(w for w, _ in values)) for key, values in times.items()}
     hello = med["hello"]
     print("ketplan start-up and batch benchmark" + ("  [--quick: numbers are not meaningful]" if args.quick else ""))
-    print(f"machine: {info['cpu']}, {info['cpus']} CPUs, {info['system']}, Python {info['python']}, time zone {info['zone']}")
+    print(
+        f"machine: {info['cpu']}, {info['cpus']} CPUs, {info['system']}, Python {info['python']}, time zone {info['zone']}"
+    )
     print(f"versions: {info['versions']}; load average at start: {info['load_average_at_start']}")
     mode = (
         "ketplan compiled from source on every start (PYTHONDONTWRITEBYTECODE=1; --source or --quick)"
@@ -260,10 +282,19 @@ def report(info: dict, times: dict[str, list[float]], batch_results: dict, args)
     )
     print(f"bytecode: {mode}")
     print()
-    print(f"Start-up: median of {args.runs} interleaved runs each, ratio to the Typer hello app (goals apply to wall time)")
+    print(
+        f"Start-up: median of {args.runs} interleaved runs each, ratio to the Typer hello app (goals apply to wall time)"
+    )
     print(f"  {'command':<80} {'wall':>8}     {'ratio':>5}  {'CPU ratio':>9}  {'wall min-max':>15}")
     goals_met = True
-    summary: dict = {"machine": info, "quick": args.quick, "source": args.source, "runs": args.runs, "startup": {}, "batch": {}}
+    summary: dict = {
+        "machine": info,
+        "quick": args.quick,
+        "source": args.source,
+        "runs": args.runs,
+        "startup": {},
+        "batch": {},
+    }
     for key, (label, _) in START_UP.items():
         ratio = med[key] / hello
         goal = GOALS.get(key)
@@ -301,7 +332,9 @@ def report(info: dict, times: dict[str, list[float]], batch_results: dict, args)
     goals_met &= met
     print()
     print(f"Batch: roster of alternating 26-week esketamine and 4-week IV plans ({args.repeats} run(s) each, median)")
-    print(f"  one `ketplan plan` invocation (mean of the 26-week esketamine and 4-week IV medians above): {single * 1000:.1f} ms")
+    print(
+        f"  one `ketplan plan` invocation (mean of the 26-week esketamine and 4-week IV medians above): {single * 1000:.1f} ms"
+    )
     for key, entry in batch_results.items():
         fmt = key.split("_")[0]
         print(
@@ -342,7 +375,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--small-rows", type=int, help="rows of the small roster, for memory (default 200; --quick 4)")
     parser.add_argument("--ics-rows", type=int, help="rows of the ics roster (default 200; --quick 2)")
     parser.add_argument("--repeats", type=int, help="runs of each roster (default 3; --quick 1)")
-    parser.add_argument("--source", action="store_true", help="no bytecode cache: ketplan compiled on every start (--quick implies it)")
+    parser.add_argument(
+        "--source", action="store_true", help="no bytecode cache: ketplan compiled on every start (--quick implies it)"
+    )
     parser.add_argument("--startup-only", action="store_true", help="measure the start-up ratios only, not the roster")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is not met")
@@ -363,7 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         bench = Bench(workdir, args.source)
         times = start_up(bench, args.runs, args.seed, warm_up=not quick)
-        batch_results = None if args.startup_only else batch(bench, args.small_rows, args.rows, args.ics_rows, args.repeats)
+        batch_results = (
+            None if args.startup_only else batch(bench, args.small_rows, args.rows, args.ics_rows, args.repeats)
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     summary = report(info, times, batch_results, args)

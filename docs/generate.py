@@ -19,11 +19,11 @@ ENV = {"NO_COLOR": "1", "COLUMNS": "100", "TERM": "dumb", "TZ": "UTC", "SOURCE_D
 
 
 def run(command: str) -> str:
+    import os
+
     from typer.testing import CliRunner
 
     from ketplan.cli import app
-
-    import os
 
     args = shlex.split(command.split(" # ")[0])[1:]
     here = os.getcwd()

@@ -19,7 +19,7 @@ from typer.testing import CliRunner
 from ketplan.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
-SHIPPED = ROOT / "schedules"
+SHIPPED = ROOT / "protocols"
 ENV = {"NO_COLOR": "1", "COLUMNS": "100", "TZ": "UTC", "KETPLAN_DEBUG": ""}
 
 DOSE = ["dose", "--weight", "70kg"]
@@ -29,7 +29,9 @@ ORAL = ["plan", "--route", "oral", "--weight", "70kg", "--start", "2026-12-01", 
 ICS = [*NASAL, "--format", "ics", "--stamp", "2026-11-01T00:00:00Z"]
 LONG = "x" * 5000
 MG_PER_KG_RANGE = "0.1–1.0 mg/kg"
-SIXTY_ONE_DAYS = ",".join(f"2026-12-{d:02d}" for d in range(1, 32)) + "," + ",".join(f"2027-01-{d:02d}" for d in range(1, 31))
+SIXTY_ONE_DAYS = (
+    ",".join(f"2026-12-{d:02d}" for d in range(1, 32)) + "," + ",".join(f"2027-01-{d:02d}" for d in range(1, 31))
+)
 
 
 def case(case_id: str, args: list[str], *fragments: str):
@@ -110,7 +112,12 @@ DOSE_CASES = [
     case("dose-final-volume-1e309", [*DOSE, "--final-volume", "1e309"], "--final-volume"),
     case("dose-final-volume-above-1000", [*DOSE, "--final-volume", "1001"], "--final-volume", "1000 mL"),
     case("dose-final-volume-below-drug", [*DOSE, "--final-volume", "2"], "--final-volume", "3.5 mL"),
-    case("dose-final-volume-undiluted", [*DOSE, "--concentration", "100", "--final-volume", "0.5"], "--final-volume", "1:1"),
+    case(
+        "dose-final-volume-undiluted",
+        [*DOSE, "--concentration", "100", "--final-volume", "0.5"],
+        "--final-volume",
+        "1:1",
+    ),
     case("dose-final-volume-with-unit", [*DOSE, "--final-volume", "100mL"], "--final-volume", "number"),
     # --height
     case("dose-height-empty", [*DOSE, "--height", ""], "--height", "170cm"),
@@ -131,8 +138,15 @@ DOSE_CASES = [
     case("dose-sex-other", [*DOSE, "--sex", "other"], "--sex", "female", "male"),
     case("dose-dosing-weight-unknown", [*DOSE, "--dosing-weight", "lean"], "--dosing-weight", "actual"),
     case("dose-dosing-weight-empty", [*DOSE, "--dosing-weight", ""], "--dosing-weight", "actual"),
-    case("dose-dosing-weight-ideal-alone", [*DOSE, "--dosing-weight", "ideal"], "--dosing-weight", "--height and --sex"),
-    case("dose-dosing-weight-adjusted-no-sex", [*DOSE, "--height", "170cm", "--dosing-weight", "adjusted"], "--dosing-weight", "--sex"),
+    case(
+        "dose-dosing-weight-ideal-alone", [*DOSE, "--dosing-weight", "ideal"], "--dosing-weight", "--height and --sex"
+    ),
+    case(
+        "dose-dosing-weight-adjusted-no-sex",
+        [*DOSE, "--height", "170cm", "--dosing-weight", "adjusted"],
+        "--dosing-weight",
+        "--sex",
+    ),
     case("dose-age-minor", [*DOSE, "--age", "17"], "--age", "18"),
     case("dose-age-negative", [*DOSE, "--age", "-1"], "--age", "18"),
     case("dose-age-zero", [*DOSE, "--age", "0"], "--age", "18"),
@@ -154,8 +168,15 @@ DOSE_CASES = [
 PLAN_CASES = [
     # --route
     case("plan-route-missing", ["plan", "--start", "2026-12-01"], "--route", "intranasal"),
-    case("plan-route-empty", ["plan", "--route", "", "--start", "2026-12-01"], "--route", "intranasal, iv, im, sc, oral"),
-    case("plan-route-unknown", ["plan", "--route", "xyz", "--start", "2026-12-01"], "--route", "intranasal, iv, im, sc, oral"),
+    case(
+        "plan-route-empty", ["plan", "--route", "", "--start", "2026-12-01"], "--route", "intranasal, iv, im, sc, oral"
+    ),
+    case(
+        "plan-route-unknown",
+        ["plan", "--route", "xyz", "--start", "2026-12-01"],
+        "--route",
+        "intranasal, iv, im, sc, oral",
+    ),
     case("plan-route-upper-case", ["plan", "--route", "IV", "--start", "2026-12-01"], "--route", "iv"),
     case("plan-route-shell", ["plan", "--route", "iv;ls", "--start", "2026-12-01"], "--route"),
     case("plan-route-no-value", ["plan", "--route"], "--route", "requires an argument"),
@@ -179,26 +200,80 @@ PLAN_CASES = [
     case("plan-start-word", [*NASAL[:3], "--start", "tomorrow"], "--start", "YYYY-MM-DD"),
     case("plan-start-control", [*NASAL[:3], "--start", "2026-12-01\x07x"], "--start", "YYYY-MM-DD"),
     # --weight (weight-based protocols)
-    case("plan-weight-missing-iv", ["plan", "--route", "iv", "--start", "2026-12-01", "--tz", "UTC"], "--weight", "weight-based"),
+    case(
+        "plan-weight-missing-iv",
+        ["plan", "--route", "iv", "--start", "2026-12-01", "--tz", "UTC"],
+        "--weight",
+        "weight-based",
+    ),
     case("plan-weight-empty", ["plan", "--route", "iv", "--weight", "", "--start", "2026-12-01"], "--weight", "70kg"),
     case("plan-weight-nan", ["plan", "--route", "iv", "--weight", "nan", "--start", "2026-12-01"], "--weight"),
     case("plan-weight-1e309", ["plan", "--route", "iv", "--weight", "1e309", "--start", "2026-12-01"], "--weight"),
     case("plan-weight-negative", ["plan", "--route", "iv", "--weight", "-70kg", "--start", "2026-12-01"], "--weight"),
-    case("plan-weight-zero", ["plan", "--route", "iv", "--weight", "0", "--start", "2026-12-01"], "--weight", "20–350 kg"),
-    case("plan-weight-decimal-comma", ["plan", "--route", "iv", "--weight", "70,5kg", "--start", "2026-12-01"], "--weight", "70.5kg"),
-    case("plan-weight-unknown-unit", ["plan", "--route", "sc", "--weight", "11st", "--start", "2026-12-01"], "--weight", "kg or lb"),
+    case(
+        "plan-weight-zero", ["plan", "--route", "iv", "--weight", "0", "--start", "2026-12-01"], "--weight", "20–350 kg"
+    ),
+    case(
+        "plan-weight-decimal-comma",
+        ["plan", "--route", "iv", "--weight", "70,5kg", "--start", "2026-12-01"],
+        "--weight",
+        "70.5kg",
+    ),
+    case(
+        "plan-weight-unknown-unit",
+        ["plan", "--route", "sc", "--weight", "11st", "--start", "2026-12-01"],
+        "--weight",
+        "kg or lb",
+    ),
     # --protocol
     case("plan-protocol-empty", ["plan", "--protocol", "", "--start", "2026-12-01"], "--protocol", ".toml"),
-    case("plan-protocol-unknown-id", ["plan", "--protocol", "nope", "--start", "2026-12-01"], "--protocol", "esketamine-trd"),
+    case(
+        "plan-protocol-unknown-id",
+        ["plan", "--protocol", "nope", "--start", "2026-12-01"],
+        "--protocol",
+        "esketamine-trd",
+    ),
     case("plan-protocol-very-long", ["plan", "--protocol", LONG, "--start", "2026-12-01"], "--protocol", "shipped id"),
-    case("plan-protocol-missing-file", ["plan", "--protocol", "/nonexistent/p.toml", "--start", "2026-12-01"], "--protocol", "no such file"),
-    case("plan-protocol-folder", ["plan", "--protocol", "{folder}", "--start", "2026-12-01"], "--protocol", "directory"),
-    case("plan-protocol-malformed", ["plan", "--protocol", "{malformed}", "--start", "2026-12-01"], "--protocol", "not valid TOML"),
+    case(
+        "plan-protocol-missing-file",
+        ["plan", "--protocol", "/nonexistent/p.toml", "--start", "2026-12-01"],
+        "--protocol",
+        "no such file",
+    ),
+    case(
+        "plan-protocol-folder", ["plan", "--protocol", "{folder}", "--start", "2026-12-01"], "--protocol", "directory"
+    ),
+    case(
+        "plan-protocol-malformed",
+        ["plan", "--protocol", "{malformed}", "--start", "2026-12-01"],
+        "--protocol",
+        "not valid TOML",
+    ),
     case("plan-protocol-not-utf8", ["plan", "--protocol", "{latin1}", "--start", "2026-12-01"], "--protocol", "UTF-8"),
-    case("plan-protocol-wrong-type", ["plan", "--protocol", "{wrong_type}", "--start", "2026-12-01", "--weight", "70kg"], "--protocol", "session.observation_minutes"),
-    case("plan-protocol-widens-limit", ["plan", "--protocol", "{widened}", "--start", "2026-12-01", "--weight", "70kg"], "--protocol", "0.1-1.0 mg/kg"),
-    case("plan-protocol-bad-esketamine-dose", ["plan", "--protocol", "{bad_esketamine}", "--start", "2026-12-01"], "--protocol", "28, 56 or 84 mg"),
-    case("plan-protocol-route-mismatch", ["plan", "--route", "iv", "--protocol", "esketamine-trd", "--start", "2026-12-01"], "--protocol", "intranasal"),
+    case(
+        "plan-protocol-wrong-type",
+        ["plan", "--protocol", "{wrong_type}", "--start", "2026-12-01", "--weight", "70kg"],
+        "--protocol",
+        "session.observation_minutes",
+    ),
+    case(
+        "plan-protocol-widens-limit",
+        ["plan", "--protocol", "{widened}", "--start", "2026-12-01", "--weight", "70kg"],
+        "--protocol",
+        "0.1-1.0 mg/kg",
+    ),
+    case(
+        "plan-protocol-bad-esketamine-dose",
+        ["plan", "--protocol", "{bad_esketamine}", "--start", "2026-12-01"],
+        "--protocol",
+        "28, 56 or 84 mg",
+    ),
+    case(
+        "plan-protocol-route-mismatch",
+        ["plan", "--route", "iv", "--protocol", "esketamine-trd", "--start", "2026-12-01"],
+        "--protocol",
+        "intranasal",
+    ),
     # --days
     case("plan-days-empty", [*NASAL, "--days", ""], "--days", "tue,fri"),
     case("plan-days-commas-only", [*NASAL, "--days", ",,"], "--days", "tue,fri"),
@@ -302,8 +377,18 @@ PLAN_CASES = [
     case("plan-dosing-weight-ideal-alone", [*IV, "--dosing-weight", "ideal"], "--dosing-weight", "--height and --sex"),
     # clinic calendar: closing every weekday is refused, never an endless search
     case("plan-closed-every-day", [*NASAL, "--closed", "mon,tue,wed,thu,fri,sat,sun"], "--closed", "every weekday"),
-    case("plan-closed-every-day-long-names", [*NASAL, "--closed", "sunday,saturday,friday,thursday,wednesday,tuesday,monday"], "--closed", "every weekday"),
-    case("plan-closed-every-day-with-days", [*NASAL, "--closed", "mon,tue,wed,thu,fri,sat,sun", "--days", "tue,fri"], "--closed", "every weekday"),
+    case(
+        "plan-closed-every-day-long-names",
+        [*NASAL, "--closed", "sunday,saturday,friday,thursday,wednesday,tuesday,monday"],
+        "--closed",
+        "every weekday",
+    ),
+    case(
+        "plan-closed-every-day-with-days",
+        [*NASAL, "--closed", "mon,tue,wed,thu,fri,sat,sun", "--days", "tue,fri"],
+        "--closed",
+        "every weekday",
+    ),
     case("plan-closed-every-day-iv", [*IV, "--closed", "mon,tue,wed,thu,fri,sat,sun"], "--closed", "every weekday"),
     case("plan-closed-empty", [*NASAL, "--closed", ""], "--closed", "none"),
     case("plan-closed-blank", [*NASAL, "--closed", "  "], "--closed", "none"),
@@ -345,7 +430,12 @@ PLAN_CASES = [
     case("plan-format-jsonl-without-roster", [*NASAL, "--format", "jsonl"], "--format jsonl", "--format json"),
     case("plan-output-empty", [*NASAL, "--output", ""], "--output"),
     case("plan-output-blank", [*NASAL, "--output", "  "], "--output"),
-    case("plan-output-missing-folder", [*NASAL, "--output", "/nonexistent/dir/plan.json"], "/nonexistent/dir/plan.json", "does not exist"),
+    case(
+        "plan-output-missing-folder",
+        [*NASAL, "--output", "/nonexistent/dir/plan.json"],
+        "/nonexistent/dir/plan.json",
+        "does not exist",
+    ),
     case("plan-output-folder", [*NASAL, "--output", "{folder}"], "--output", "folder"),
     case("plan-output-exists", [*NASAL, "--output", "{existing}"], "already exists", "--force"),
     case("plan-output-device", [*NASAL, "--output", "/dev/null", "--force"], "--output", "regular file"),
@@ -361,7 +451,12 @@ PLAN_CASES = [
     case("plan-remind-1e309", [*ICS, "--remind", "1e309h"], "--remind", "90m, 2h"),
     case("plan-stamp-unknown", [*NASAL, "--format", "ics", "--stamp", "bogus"], "--stamp", "2026-11-01T00:00:00Z"),
     case("plan-stamp-empty", [*NASAL, "--format", "ics", "--stamp", ""], "--stamp", "2026-11-01T00:00:00Z"),
-    case("plan-stamp-month-13", [*NASAL, "--format", "ics", "--stamp", "2026-13-01T00:00:00Z"], "--stamp", "2026-11-01T00:00:00Z"),
+    case(
+        "plan-stamp-month-13",
+        [*NASAL, "--format", "ics", "--stamp", "2026-13-01T00:00:00Z"],
+        "--stamp",
+        "2026-11-01T00:00:00Z",
+    ),
     case("plan-stamp-no-zone", [*NASAL, "--format", "ics", "--stamp", "2026-11-01"], "--stamp", "Z"),
     case("plan-stamp-year-1", [*NASAL, "--format", "ics", "--stamp", "0001-01-01T00:00:00Z"], "--stamp", "1970"),
     # --roster / --output-dir: refused combinations
@@ -369,7 +464,12 @@ PLAN_CASES = [
     case("plan-roster-format-table", ["plan", "--roster", "{roster}", "--format", "table"], "--roster", "jsonl"),
     case("plan-roster-format-json", ["plan", "--roster", "{roster}", "--format", "json"], "--roster", "jsonl"),
     case("plan-roster-ics-without-dir", ["plan", "--roster", "{roster}", "--format", "ics"], "--output-dir"),
-    case("plan-roster-ics-missing-dir", ["plan", "--roster", "{roster}", "--format", "ics", "--output-dir", "/nonexistent/dir"], "--output-dir", "/nonexistent/dir"),
+    case(
+        "plan-roster-ics-missing-dir",
+        ["plan", "--roster", "{roster}", "--format", "ics", "--output-dir", "/nonexistent/dir"],
+        "--output-dir",
+        "/nonexistent/dir",
+    ),
     case("plan-roster-missing-file", ["plan", "--roster", "/nonexistent/roster.csv"], "--roster", "no such file"),
     case("plan-roster-folder", ["plan", "--roster", "{folder}"], "--roster", "folder"),
     case("plan-roster-empty-name", ["plan", "--roster", ""], "--roster", "CSV"),
@@ -391,15 +491,32 @@ PROTOCOL_CASES = [
     case("protocols-show-unknown-id", ["protocols", "show", "nope"], "nope", "esketamine-trd"),
     case("protocols-show-very-long", ["protocols", "show", LONG], "unknown protocol", "shipped id"),
     case("protocols-show-shell", ["protocols", "show", "esketamine-trd; rm -rf /"], "esketamine-trd; rm -rf /"),
-    case("protocols-show-format-unknown", ["protocols", "show", "esketamine-trd", "--format", "xml"], "--format", "json"),
-    case("protocols-show-missing-file", ["protocols", "show", "/nonexistent/p.toml"], "/nonexistent/p.toml", "no such file"),
+    case(
+        "protocols-show-format-unknown", ["protocols", "show", "esketamine-trd", "--format", "xml"], "--format", "json"
+    ),
+    case(
+        "protocols-show-missing-file",
+        ["protocols", "show", "/nonexistent/p.toml"],
+        "/nonexistent/p.toml",
+        "no such file",
+    ),
     case("protocols-show-folder", ["protocols", "show", "{folder}"], "{folder}", "directory"),
     case("protocols-show-malformed", ["protocols", "show", "{malformed}"], "{malformed}", "not valid TOML"),
     case("protocols-show-not-utf8", ["protocols", "show", "{latin1}"], "{latin1}", "UTF-8"),
-    case("protocols-show-wrong-type", ["protocols", "show", "{wrong_type}"], "{wrong_type}", "session.observation_minutes"),
+    case(
+        "protocols-show-wrong-type",
+        ["protocols", "show", "{wrong_type}"],
+        "{wrong_type}",
+        "session.observation_minutes",
+    ),
     case("protocols-show-widened", ["protocols", "show", "{widened}"], "{widened}", "0.1-1.0 mg/kg"),
     case("protocols-check-missing-file-arg", ["protocols", "check"], "FILE"),
-    case("protocols-check-missing-file", ["protocols", "check", "/nonexistent/p.toml"], "/nonexistent/p.toml", "no such file"),
+    case(
+        "protocols-check-missing-file",
+        ["protocols", "check", "/nonexistent/p.toml"],
+        "/nonexistent/p.toml",
+        "no such file",
+    ),
     case("protocols-check-folder", ["protocols", "check", "{folder}"], "{folder}", "directory"),
     case("protocols-check-malformed", ["protocols", "check", "{malformed}"], "{malformed}", "not valid TOML"),
     case("protocols-check-unclosed-table", ["protocols", "check", "{unclosed}"], "{unclosed}", "not valid TOML"),
@@ -408,11 +525,21 @@ PROTOCOL_CASES = [
     case("protocols-check-nul-byte", ["protocols", "check", "{nul}"], "{nul}", "not valid TOML"),
     case("protocols-check-empty-file", ["protocols", "check", "{empty}"], "{empty}", "Field required"),
     case("protocols-check-too-large", ["protocols", "check", "{huge}"], "{huge}", "too large"),
-    case("protocols-check-wrong-type", ["protocols", "check", "{wrong_type}"], "{wrong_type}", "session.observation_minutes"),
+    case(
+        "protocols-check-wrong-type",
+        ["protocols", "check", "{wrong_type}"],
+        "{wrong_type}",
+        "session.observation_minutes",
+    ),
     case("protocols-check-string-for-number", ["protocols", "check", "{string_dose}"], "{string_dose}", "dose"),
     case("protocols-check-widened-limit", ["protocols", "check", "{widened}"], "{widened}", "dose", "0.1-1.0 mg/kg"),
     case("protocols-check-oral-widened", ["protocols", "check", "{oral_widened}"], "{oral_widened}", "0.5-1.25 mg/kg"),
-    case("protocols-check-bad-esketamine-dose", ["protocols", "check", "{bad_esketamine}"], "{bad_esketamine}", "28, 56 or 84 mg"),
+    case(
+        "protocols-check-bad-esketamine-dose",
+        ["protocols", "check", "{bad_esketamine}"],
+        "{bad_esketamine}",
+        "28, 56 or 84 mg",
+    ),
     case("protocols-check-unknown-key", ["protocols", "check", "{unknown_key}"], "{unknown_key}", "unknown key"),
     case("protocols-check-escape-in-name", ["protocols", "check", "\x1b[31mred.toml"], "red.toml", "no such file"),
 ]
@@ -491,7 +618,10 @@ def test_the_table_is_large_and_covers_every_option():
     options -= {"--help"}
     missing = sorted(options - args_seen)
     assert not missing, f"options without a bad-input case: {missing}"
-    commands = {param.values[0][0] if param.values[0][0] != "protocols" else " ".join(param.values[0][:2]) for param in ALL_CASES}
+    commands = {
+        param.values[0][0] if param.values[0][0] != "protocols" else " ".join(param.values[0][:2])
+        for param in ALL_CASES
+    }
     assert {"dose", "plan", "protocols show", "protocols check", "protocols list"} <= commands
 
 
@@ -561,8 +691,15 @@ def test_very_long_values_give_a_short_single_line(args, fragments, files, runne
 
 @pytest.mark.parametrize(
     "args",
-    [["--help"], ["dose", "--help"], ["plan", "--help"], ["protocols", "--help"], ["protocols", "list", "--help"],
-     ["protocols", "show", "--help"], ["protocols", "check", "--help"]],
+    [
+        ["--help"],
+        ["dose", "--help"],
+        ["plan", "--help"],
+        ["protocols", "--help"],
+        ["protocols", "list", "--help"],
+        ["protocols", "show", "--help"],
+        ["protocols", "check", "--help"],
+    ],
     ids=lambda args: " ".join(args),
 )
 def test_every_help_lists_the_exit_codes(args, runner: CliRunner):

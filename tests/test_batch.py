@@ -19,9 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from ketplan.batch import ALLOWED_COLUMNS, REQUIRED_COLUMNS, check_id
+from ketplan.app.planning import PlanOptions
+from ketplan.app.roster import ALLOWED_COLUMNS, REQUIRED_COLUMNS, check_id
 from ketplan.cli import app
-from ketplan.controller import PlanOptions
 from ketplan.core.errors import InputError
 
 ENV = {"NO_COLOR": "1", "COLUMNS": "100", "TERM": "dumb", "TZ": "UTC", "SOURCE_DATE_EPOCH": "1798761600"}
@@ -37,7 +37,20 @@ ROSTER = HEADER + GOOD_1 + GOOD_2 + NO_WEIGHT + GOOD_3 + BAD_WEEKS + BAD_ID  # l
 
 # The same patients typed as options.
 TYPED = {
-    "P01": ["--route", "intranasal", "--start", "2026-12-01", "--weeks", "8", "--tz", "Europe/Brussels", "--label", "P01", "--holidays", "BE"],
+    "P01": [
+        "--route",
+        "intranasal",
+        "--start",
+        "2026-12-01",
+        "--weeks",
+        "8",
+        "--tz",
+        "Europe/Brussels",
+        "--label",
+        "P01",
+        "--holidays",
+        "BE",
+    ],
     "P02": ["--route", "iv", "--start", "2026-12-07", "--weight", "70kg", "--weeks", "4", "--tz", "America/New_York"],
     "P03": ["--route", "oral", "--start", "2026-12-07", "--weight", "80kg", "--weeks", "4"],
     "P04": ["--route", "iv", "--start", "2026-12-07", "--weeks", "4"],
@@ -105,7 +118,7 @@ def test_csv_has_an_id_column_and_the_typed_rows(runner, tmp_path):
     result = plan(runner, "--roster", roster_file(tmp_path, ROSTER), "--format", "csv")
     assert result.exit_code == 2
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert list(rows[0])[0] == "id"
+    assert next(iter(rows[0])) == "id"
     assert [r["id"] for r in rows if r["n"] == "1"] == ["P01", "P02", "P03"]
     for patient in ("P01", "P02", "P03"):
         typed = plan(runner, *TYPED[patient], "--format", "csv")
@@ -129,7 +142,9 @@ def test_ics_writes_one_file_per_id_no_clobber_without_force(runner, tmp_path):
     out = tmp_path / "calendars"
     out.mkdir()
     roster = roster_file(tmp_path, ROSTER)
-    first = plan(runner, "--roster", roster, "--format", "ics", "--output-dir", str(out), "--stamp", "2026-11-01T00:00:00Z")
+    first = plan(
+        runner, "--roster", roster, "--format", "ics", "--output-dir", str(out), "--stamp", "2026-11-01T00:00:00Z"
+    )
     assert first.exit_code == 2  # P04-P06 are bad
     assert first.stdout == ""
     assert sorted(p.name for p in out.iterdir()) == ["P01.ics", "P02.ics", "P03.ics"]
@@ -137,12 +152,29 @@ def test_ics_writes_one_file_per_id_no_clobber_without_force(runner, tmp_path):
     assert (out / "P02.ics").read_bytes() == typed.stdout_bytes
 
     (out / "P01.ics").write_text("keep me", encoding="utf-8")
-    again = plan(runner, "--roster", roster_file(tmp_path, HEADER + GOOD_1 + GOOD_2, "two.csv"), "--format", "ics", "--output-dir", str(out))
+    again = plan(
+        runner,
+        "--roster",
+        roster_file(tmp_path, HEADER + GOOD_1 + GOOD_2, "two.csv"),
+        "--format",
+        "ics",
+        "--output-dir",
+        str(out),
+    )
     assert again.exit_code == 2
     assert f"roster line 2 (id P01): {out / 'P01.ics'} already exists; add --force to replace it" in again.stderr
     assert (out / "P01.ics").read_text(encoding="utf-8") == "keep me"
 
-    forced = plan(runner, "--roster", roster_file(tmp_path, HEADER + GOOD_1, "one.csv"), "--format", "ics", "--output-dir", str(out), "--force")
+    forced = plan(
+        runner,
+        "--roster",
+        roster_file(tmp_path, HEADER + GOOD_1, "one.csv"),
+        "--format",
+        "ics",
+        "--output-dir",
+        str(out),
+        "--force",
+    )
     assert (forced.exit_code, forced.stderr) == (0, "")
     assert (out / "P01.ics").read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
@@ -228,7 +260,8 @@ def test_unknown_column_refused(runner, tmp_path):
     assert result.exit_code == 2
     assert result.stdout == ""
     assert error_lines(result) == [
-        f"ketplan: error: roster {tmp_path / 'roster.csv'}: unknown column(s) 'name'; allowed: " + ", ".join(ALLOWED_COLUMNS)
+        f"ketplan: error: roster {tmp_path / 'roster.csv'}: unknown column(s) 'name'; allowed: "
+        + ", ".join(ALLOWED_COLUMNS)
     ]
 
 
@@ -258,7 +291,11 @@ def test_not_utf8_is_one_line_naming_the_line(runner, tmp_path):
     assert error_lines(header_bad) == [
         f"ketplan: error: roster {tmp_path / 'roster.csv'}: not UTF-8 text (byte 0xff on line 1); save the roster as UTF-8 CSV"
     ]
-    later = plan(runner, "--roster", roster_file(tmp_path, (HEADER + GOOD_2).encode() + b"P07,iv,2026-12-07,70\xe9kg,4,,,\n", "b.csv"))
+    later = plan(
+        runner,
+        "--roster",
+        roster_file(tmp_path, (HEADER + GOOD_2).encode() + b"P07,iv,2026-12-07,70\xe9kg,4,,,\n", "b.csv"),
+    )
     assert later.exit_code == 2
     assert [json.loads(line)["id"] for line in later.stdout.splitlines()] == ["P02"]  # streamed before the bad line
     assert "byte 0xe9 on line 3" in later.stderr
@@ -275,14 +312,19 @@ def test_a_row_that_is_not_valid_csv_is_a_bad_row(runner, tmp_path):
 
 
 def test_not_utf8_in_a_cr_only_roster_names_the_line(runner, tmp_path):
-    result = plan(runner, "--roster", roster_file(tmp_path, b"id,route,start\rP01,iv,2026-12-07\rP02,iv,20\xff26-12-07\r"))
+    result = plan(
+        runner, "--roster", roster_file(tmp_path, b"id,route,start\rP01,iv,2026-12-07\rP02,iv,20\xff26-12-07\r")
+    )
     assert result.exit_code == 2
     assert "byte 0xff on line 3" in result.stderr
 
 
 def test_missing_or_folder_roster(runner, tmp_path):
     missing = plan(runner, "--roster", str(tmp_path / "nope.csv"))
-    assert (missing.exit_code, error_lines(missing)) == (2, [f"ketplan: error: --roster {tmp_path / 'nope.csv'}: no such file"])
+    assert (missing.exit_code, error_lines(missing)) == (
+        2,
+        [f"ketplan: error: --roster {tmp_path / 'nope.csv'}: no such file"],
+    )
     folder = plan(runner, "--roster", str(tmp_path))
     assert folder.exit_code == 2 and "is a folder" in folder.stderr
 
@@ -295,7 +337,11 @@ def test_bom_crlf_blank_lines_case_and_quoted_newlines(runner, tmp_path):
 
 
 def test_cr_only_line_ends(runner, tmp_path):
-    result = plan(runner, "--roster", roster_file(tmp_path, "id,route,start,weight\rP01,iv,2026-12-07,70kg\rP02,iv,2026-12-07,x\r"))
+    result = plan(
+        runner,
+        "--roster",
+        roster_file(tmp_path, "id,route,start,weight\rP01,iv,2026-12-07,70kg\rP02,iv,2026-12-07,x\r"),
+    )
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["P01"]
     assert error_lines(result)[0].startswith("ketplan: error: roster line 3 (id P02): --weight 'x'")
 
@@ -304,17 +350,52 @@ def test_every_column_is_an_option_and_skip_takes_dates(runner, tmp_path):
     text = (
         "id,route,start,weight,protocol,days,time,tz,weeks,until,dose,first_dose,every,mg_per_kg,age,height,sex,"
         "dosing_weight,closed,skip,holidays,label,screen_every\n"
-        'P01,iv,2026-12-07,70kg,iv-racemic-twice-weekly,mon,thu,10:30,Europe/Brussels,,2027-01-31,,,,0.4,70,170cm,male,'
+        "P01,iv,2026-12-07,70kg,iv-racemic-twice-weekly,mon,thu,10:30,Europe/Brussels,,2027-01-31,,,,0.4,70,170cm,male,"
         'adjusted,"sat,sun","2026-12-24,2026-12-31",BE,P01,\n'
     )
     result = plan(runner, "--roster", roster_file(tmp_path, text.replace("mon,thu", '"mon,thu"')))
     assert result.exit_code == 0, result.stderr
     document = json.loads(result.stdout)
     typed = plan(
-        runner, "--route", "iv", "--start", "2026-12-07", "--weight", "70kg", "--protocol", "iv-racemic-twice-weekly",
-        "--days", "mon,thu", "--time", "10:30", "--tz", "Europe/Brussels", "--until", "2027-01-31", "--mg-per-kg", "0.4",
-        "--age", "70", "--height", "170cm", "--sex", "male", "--dosing-weight", "adjusted", "--closed", "sat,sun",
-        "--skip", "2026-12-24", "--skip", "2026-12-31", "--holidays", "BE", "--label", "P01", "--format", "json",
+        runner,
+        "--route",
+        "iv",
+        "--start",
+        "2026-12-07",
+        "--weight",
+        "70kg",
+        "--protocol",
+        "iv-racemic-twice-weekly",
+        "--days",
+        "mon,thu",
+        "--time",
+        "10:30",
+        "--tz",
+        "Europe/Brussels",
+        "--until",
+        "2027-01-31",
+        "--mg-per-kg",
+        "0.4",
+        "--age",
+        "70",
+        "--height",
+        "170cm",
+        "--sex",
+        "male",
+        "--dosing-weight",
+        "adjusted",
+        "--closed",
+        "sat,sun",
+        "--skip",
+        "2026-12-24",
+        "--skip",
+        "2026-12-31",
+        "--holidays",
+        "BE",
+        "--label",
+        "P01",
+        "--format",
+        "json",
     )
     assert document == {"id": "P01", **json.loads(typed.stdout)}
 
@@ -325,7 +406,10 @@ def test_the_columns_are_exactly_the_plan_options():
 
 
 def test_numbers_are_read_like_typed_options(runner, tmp_path):
-    text = HEADER.replace("weeks", "weeks,mg_per_kg") + "P01,iv,2026-12-07,70kg, 4 ,0.5,,,\nP02,iv,2026-12-07,70kg,4.5,,,,\nP03,iv,2026-12-07,70kg,4,half,,,\n"
+    text = (
+        HEADER.replace("weeks", "weeks,mg_per_kg")
+        + "P01,iv,2026-12-07,70kg, 4 ,0.5,,,\nP02,iv,2026-12-07,70kg,4.5,,,,\nP03,iv,2026-12-07,70kg,4,half,,,\n"
+    )
     result = plan(runner, "--roster", roster_file(tmp_path, text))
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["P01"]
     errors = error_lines(result)
@@ -340,7 +424,24 @@ def test_numbers_are_read_like_typed_options(runner, tmp_path):
 
 @pytest.mark.parametrize(
     "value",
-    ["../x", "a/b", "a\\b", "..", ".", ".hidden", "P..1", "a b", "P\x01", "x" * 65, "CON", "nul.txt", "Lpt1", "=1+2", "-P01", "Zoë"],
+    [
+        "../x",
+        "a/b",
+        "a\\b",
+        "..",
+        ".",
+        ".hidden",
+        "P..1",
+        "a b",
+        "P\x01",
+        "x" * 65,
+        "CON",
+        "nul.txt",
+        "Lpt1",
+        "=1+2",
+        "-P01",
+        "Zoë",
+    ],
 )
 def test_unsafe_ids_are_refused(value):
     with pytest.raises(InputError, match="is not usable"):
@@ -353,10 +454,17 @@ def test_safe_ids(value):
 
 
 def test_ids_are_unique_ignoring_case(runner, tmp_path):
-    result = plan(runner, "--roster", roster_file(tmp_path, HEADER + GOOD_2 + GOOD_2.replace("P02", "p02") + ",iv,2026-12-07,70kg,4,,,\n"))
+    result = plan(
+        runner,
+        "--roster",
+        roster_file(tmp_path, HEADER + GOOD_2 + GOOD_2.replace("P02", "p02") + ",iv,2026-12-07,70kg,4,,,\n"),
+    )
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["P02"]
     errors = error_lines(result)
-    assert errors[0] == "ketplan: error: roster line 3 (id p02): id p02 repeats the id on line 2 (ids must be unique, ignoring case)"
+    assert (
+        errors[0]
+        == "ketplan: error: roster line 3 (id p02): id p02 repeats the id on line 2 (ids must be unique, ignoring case)"
+    )
     assert errors[1].startswith("ketplan: error: roster line 4 (unusable id): id is empty")
 
 
@@ -377,12 +485,18 @@ def _ketplan(*args: str, **kwargs) -> subprocess.Popen:
 
 
 def test_subprocess_good_and_bad_rows_exit_2(tmp_path):
-    process = _ketplan("plan", "--roster", roster_file(tmp_path, ROSTER), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path)
+    process = _ketplan(
+        "plan", "--roster", roster_file(tmp_path, ROSTER), stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path
+    )
     stdout, stderr = process.communicate(timeout=120)
     assert process.returncode == 2
     assert [json.loads(line)["id"] for line in stdout.decode().splitlines()] == ["P01", "P02", "P03"]
     errors = stderr.decode().splitlines()
-    assert [line.split(":")[2].strip() for line in errors[:3]] == ["roster line 4 (id P04)", "roster line 6 (id P05)", "roster line 7 (unusable id)"]
+    assert [line.split(":")[2].strip() for line in errors[:3]] == [
+        "roster line 4 (id P04)",
+        "roster line 6 (id P05)",
+        "roster line 7 (unusable id)",
+    ]
     assert errors[3] == "ketplan: error: 3 of 6 roster rows failed (lines 4, 6, 7); 3 planned"
 
 
@@ -391,8 +505,15 @@ def test_output_streams_before_the_roster_ends(tmp_path, output_format):
     """The first plan is written while stdin is still open and the second row not yet sent.
     (csv catches a missing flush: its records are smaller than the pipe buffer; a jsonl line is not.)"""
     process = _ketplan(
-        "plan", "--roster", "-", "--format", output_format,
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path,
+        "plan",
+        "--roster",
+        "-",
+        "--format",
+        output_format,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        cwd=tmp_path,
     )
     wanted = 2 if output_format == "csv" else 1  # the csv header, then P02's first session
     first: list[bytes] = []
@@ -407,7 +528,7 @@ def test_output_streams_before_the_roster_ends(tmp_path, output_format):
         process.stdin.flush()
         reader.start()
         reader.join(timeout=60)
-        assert len(first) == wanted and first[-1].startswith(b'P02,1,' if output_format == "csv" else b'{"id":"P02"'), (
+        assert len(first) == wanted and first[-1].startswith(b"P02,1," if output_format == "csv" else b'{"id":"P02"'), (
             "no plan on stdout before the end of the roster"
         )
         assert process.poll() is None  # still waiting for more rows
@@ -429,7 +550,7 @@ def test_a_roster_parses_each_shipped_protocol_file_at_most_once(runner, tmp_pat
     the protocol files once per process, not once per row (a regression the benchmark caught)."""
     import tomllib
 
-    from ketplan import catalog
+    from ketplan.io import catalog
 
     catalog.clear_caches()
     parses = []

@@ -18,10 +18,20 @@ def test_benchmark_runs_in_quick_mode(tmp_path):
     results = tmp_path / "results.json"
     done = subprocess.run(
         [sys.executable, str(SCRIPT), "--quick", "--json", str(results)],
-        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=tmp_path,
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    for text in ("Start-up:", "ketplan dose --weight 70kg --format json", "ketplan --help", "--format ics", "Batch:", "peak RSS"):
+    for text in (
+        "Start-up:",
+        "ketplan dose --weight 70kg --format json",
+        "ketplan --help",
+        "--format ics",
+        "Batch:",
+        "peak RSS",
+    ):
         assert text in done.stdout
     summary = json.loads(results.read_text(encoding="utf-8"))
     assert set(summary["startup"]) >= {"hello", "dose", "help", "ics"}

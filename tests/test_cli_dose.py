@@ -10,13 +10,12 @@ import json
 import math
 
 import pytest
+from helpers import assert_refused
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from ketplan import __version__
-from helpers import assert_refused
-
 from ketplan.cli import app
 
 FAST = settings(max_examples=200, deadline=None)
@@ -44,8 +43,6 @@ def dose_json(runner: CliRunner, *args: str) -> dict:
     assert result.exit_code == 0, result.stderr
     assert result.stderr == ""
     return json.loads(result.stdout)
-
-
 
 
 # --- table output ------------------------------------------------------------------------------------
@@ -321,8 +318,18 @@ def test_help_mentions_exit_codes(runner, args):
 
 def test_dose_help_lists_the_options(runner):
     result = runner.invoke(app, ["dose", "--help"], env=WIDE)
-    for option in ("--weight", "--mg-per-kg", "--minutes", "--concentration", "--final-volume",
-                   "--height", "--sex", "--dosing-weight", "--age", "--format"):
+    for option in (
+        "--weight",
+        "--mg-per-kg",
+        "--minutes",
+        "--concentration",
+        "--final-volume",
+        "--height",
+        "--sex",
+        "--dosing-weight",
+        "--age",
+        "--format",
+    ):
         assert option in result.stdout
 
 

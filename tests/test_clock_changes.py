@@ -9,15 +9,15 @@ used, the session says so in a note and the plan in a warning, in every output f
 from __future__ import annotations
 
 import json
-from datetime import date, time, timezone
+from datetime import UTC, date, time
 
 import pytest
 from typer.testing import CliRunner
 
-from ketplan.catalog import load_protocol
 from ketplan.cli import app
 from ketplan.core.plan import PlanRequest, build_plan
 from ketplan.core.schedule import ClinicCalendar
+from ketplan.io.catalog import load_protocol
 
 TRD = load_protocol("esketamine-trd")
 OPEN = ClinicCalendar(closed_weekdays=frozenset())
@@ -26,8 +26,17 @@ SUN, WED = 6, 2
 
 def sunday_plan(start: str, at: time, zone: str):
     """Esketamine on Sundays and Wednesdays, the clinic open every day: session 1 on `start`."""
-    return build_plan(PlanRequest(protocol=TRD, start=date.fromisoformat(start), timezone=zone, time=at,
-                                  weekdays=(SUN, WED), weeks=2, calendar=OPEN))
+    return build_plan(
+        PlanRequest(
+            protocol=TRD,
+            start=date.fromisoformat(start),
+            timezone=zone,
+            time=at,
+            weekdays=(SUN, WED),
+            weeks=2,
+            calendar=OPEN,
+        )
+    )
 
 
 def clock_notes(session) -> list[str]:
@@ -52,7 +61,7 @@ def test_a_time_that_occurs_twice_is_the_first_occurrence_and_says_so():
     plan = sunday_plan("2027-10-31", time(2, 30), "Europe/Brussels")
     s1 = plan.sessions[0]
     assert s1.start.isoformat() == "2027-10-31T02:30:00+02:00"
-    assert s1.start.astimezone(timezone.utc).isoformat() == "2027-10-31T00:30:00+00:00"
+    assert s1.start.astimezone(UTC).isoformat() == "2027-10-31T00:30:00+00:00"
     assert clock_notes(s1) == [
         "02:30 occurs twice on 2027-10-31 in Europe/Brussels (clocks go back): starts at the first 02:30 (UTC+02:00)"
     ]
@@ -79,8 +88,9 @@ def test_other_zones_follow_the_same_rule(start, at, zone, begins, fragment):
 
 def test_a_day_the_zone_skipped_entirely_is_named_with_its_date():
     """Samoa skipped 30 December 2011: the session starts the next calendar day, and says so."""
-    plan = build_plan(PlanRequest(protocol=TRD, start=date(2011, 12, 27), timezone="Pacific/Apia",
-                                  weekdays=(1, 4), weeks=2))
+    plan = build_plan(
+        PlanRequest(protocol=TRD, start=date(2011, 12, 27), timezone="Pacific/Apia", weekdays=(1, 4), weeks=2)
+    )
     s = next(s for s in plan.sessions if s.date == date(2011, 12, 30))
     assert s.start.isoformat() == "2011-12-31T09:00:00+14:00"
     assert "starts 2011-12-31 09:00" in clock_notes(s)[0]
@@ -95,13 +105,37 @@ def test_ordinary_times_carry_no_note(at):
 
 
 def test_a_long_plan_at_0900_across_both_changes_has_no_clock_note():
-    plan = build_plan(PlanRequest(protocol=TRD, start=date(2027, 1, 5), timezone="Europe/Brussels", weeks=52,
-                                  every_weeks=1, weekdays=(SUN, WED), calendar=OPEN))
+    plan = build_plan(
+        PlanRequest(
+            protocol=TRD,
+            start=date(2027, 1, 5),
+            timezone="Europe/Brussels",
+            weeks=52,
+            every_weeks=1,
+            weekdays=(SUN, WED),
+            calendar=OPEN,
+        )
+    )
     assert all(not clock_notes(s) for s in plan.sessions)
 
 
-ARGS = ["plan", "--route", "intranasal", "--start", "2027-03-28", "--days", "sun,wed", "--closed", "none",
-        "--tz", "Europe/Brussels", "--time", "02:30", "--weeks", "2"]
+ARGS = [
+    "plan",
+    "--route",
+    "intranasal",
+    "--start",
+    "2027-03-28",
+    "--days",
+    "sun,wed",
+    "--closed",
+    "none",
+    "--tz",
+    "Europe/Brussels",
+    "--time",
+    "02:30",
+    "--weeks",
+    "2",
+]
 ENV = {"NO_COLOR": "1", "COLUMNS": "120", "SOURCE_DATE_EPOCH": "1798761600"}
 
 
@@ -118,7 +152,9 @@ def test_json_carries_the_note_and_the_warning():
 def test_the_table_and_the_calendar_file_show_the_note():
     table = CliRunner().invoke(app, ARGS, env=ENV)
     assert table.exit_code == 0, table.stderr
-    assert "* 1: 02:30 does not exist on 2027-03-28 in Europe/Brussels (clocks go forward): starts 03:30" in table.stdout
+    assert (
+        "* 1: 02:30 does not exist on 2027-03-28 in Europe/Brussels (clocks go forward): starts 03:30" in table.stdout
+    )
     assert any(line.lstrip().startswith("1*   2027-03-28") for line in table.stdout.splitlines())  # the row is marked
     ics = CliRunner().invoke(app, [*ARGS, "--format", "ics"], env=ENV)
     assert ics.exit_code == 0, ics.stderr

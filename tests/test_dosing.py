@@ -10,10 +10,9 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ketplan.core import dosing
 from ketplan.core.dosing import (
     Sex,
     WeightBasis,
@@ -201,9 +200,7 @@ def test_mg_per_kg_in_range_accepted(mg_per_kg):
     assert check_mg_per_kg(mg_per_kg, "iv") == mg_per_kg
 
 
-@pytest.mark.parametrize(
-    "mg_per_kg", [0.0, -0.5, 0.09, 0.0999, 1.001, 1.01, 1.5, 10.0, math.nan, math.inf, -math.inf]
-)
+@pytest.mark.parametrize("mg_per_kg", [0.0, -0.5, 0.09, 0.0999, 1.001, 1.01, 1.5, 10.0, math.nan, math.inf, -math.inf])
 def test_mg_per_kg_out_of_range_refused_as_unsafe_dose(mg_per_kg):
     with pytest.raises(UnsafeDoseError) as info:
         check_mg_per_kg(mg_per_kg, "iv")
@@ -306,7 +303,7 @@ def test_154_lb_dose():
 
 
 def test_ideal_and_adjusted_doses_for_250_lb_man_of_66_in():
-    common = dict(weight_kg=113.4, height_cm=66 * INCH, sex=Sex.male)
+    common = {"weight_kg": 113.4, "height_cm": 66 * INCH, "sex": Sex.male}
     ideal = dose(basis=WeightBasis.ideal, **common)
     adjusted = dose(basis=WeightBasis.adjusted, **common)
     assert ideal.dosing_weight_kg == 63.8 and ideal.dose_mg == 31.9  # 0.5 x 63.8
@@ -430,14 +427,14 @@ def dosing_inputs(draw):
     if basis is not WeightBasis.actual:
         height = height if height is not None else 170.0
         sex = sex if sex is not None else Sex.female
-    return dict(
-        weight_kg=draw(weights),
-        mg_per_kg=draw(in_range_mg_per_kg),
-        concentration_mg_per_ml=draw(concentrations),
-        basis=basis,
-        height_cm=height,
-        sex=sex,
-    )
+    return {
+        "weight_kg": draw(weights),
+        "mg_per_kg": draw(in_range_mg_per_kg),
+        "concentration_mg_per_ml": draw(concentrations),
+        "basis": basis,
+        "height_cm": height,
+        "sex": sex,
+    }
 
 
 def _half_up(value: float, places: str) -> float:

@@ -10,9 +10,9 @@ import sys
 
 import pytest
 
-from ketplan import files
 from ketplan.core.errors import InputError
-from ketplan.files import write_output
+from ketplan.io import files
+from ketplan.io.files import write_output
 
 DATA = b"BEGIN:VCALENDAR\r\nEND:VCALENDAR\r\n"
 

@@ -29,13 +29,13 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from ketplan.catalog import shipped_protocols
 from ketplan.cli import app
 from ketplan.core.dosing import ESKETAMINE_DOSES_MG, RACEMIC_MG_PER_KG_LIMITS
 from ketplan.core.errors import InputError, KetplanError, ProtocolError, UnsafeDoseError
 from ketplan.core.plan import PlanRequest, build_plan
 from ketplan.core.protocol import FixedDose, WeightDose, protocol_from_data
 from ketplan.core.schedule import ClinicCalendar
+from ketplan.io.catalog import shipped_protocols
 
 ROOT = Path(__file__).resolve().parent.parent
 RUNNER = CliRunner()
@@ -49,12 +49,73 @@ CLI_SETTINGS = settings(
 # ---------------------------------------------------------------- atoms
 
 HOSTILE = [
-    "", " ", "\t", "nan", "NaN", "inf", "-inf", "1e309", "-1e309", "-1", "0", "-0", "0.0", "1e-400",
-    "70,5", "70,5kg", "７０kg", "０.５", "٧٠", "70st", "70 stone", "$(id)", "`id`", "; rm -rf /", "a|b", "a&&b",
-    "\x1b[31m", "\x01", "\x7f", "line\nbreak", "\u2028", "x" * 300, "2026-02-30", "2026-13-01", "0001-01-01",
-    "9999-12-31", "0000-00-00", "25:00", "24:00", "9am", "Mars/Olympus", "../../etc/passwd", "tue,tue",
-    "mon,tue,wed,thu,fri,sat,sun", "none", "--", "-", "--force", "--weight", ".", "..", "/", "-5", "99999999999999999999",
-    "1.5", "57", "112", "3", "157", "XX", "=1+1", "@SUM(A1)", "%s%n", "{0}", "null", "true", "[]",
+    "",
+    " ",
+    "\t",
+    "nan",
+    "NaN",
+    "inf",
+    "-inf",
+    "1e309",
+    "-1e309",
+    "-1",
+    "0",
+    "-0",
+    "0.0",
+    "1e-400",
+    "70,5",
+    "70,5kg",
+    "７０kg",
+    "０.５",
+    "٧٠",
+    "70st",
+    "70 stone",
+    "$(id)",
+    "`id`",
+    "; rm -rf /",
+    "a|b",
+    "a&&b",
+    "\x1b[31m",
+    "\x01",
+    "\x7f",
+    "line\nbreak",
+    "\u2028",
+    "x" * 300,
+    "2026-02-30",
+    "2026-13-01",
+    "0001-01-01",
+    "9999-12-31",
+    "0000-00-00",
+    "25:00",
+    "24:00",
+    "9am",
+    "Mars/Olympus",
+    "../../etc/passwd",
+    "tue,tue",
+    "mon,tue,wed,thu,fri,sat,sun",
+    "none",
+    "--",
+    "-",
+    "--force",
+    "--weight",
+    ".",
+    "..",
+    "/",
+    "-5",
+    "99999999999999999999",
+    "1.5",
+    "57",
+    "112",
+    "3",
+    "157",
+    "XX",
+    "=1+1",
+    "@SUM(A1)",
+    "%s%n",
+    "{0}",
+    "null",
+    "true",
+    "[]",
 ]
 
 DOSE_VALUES = {
@@ -72,7 +133,16 @@ DOSE_VALUES = {
 
 PLAN_VALUES = {
     "--route": ["intranasal", "iv", "im", "sc", "oral"],
-    "--start": ["2026-12-01", "2027-03-28", "2027-10-31", "2027-03-14", "2026-12-24", "1970-01-01", "2199-06-01", "2011-12-26"],
+    "--start": [
+        "2026-12-01",
+        "2027-03-28",
+        "2027-10-31",
+        "2027-03-14",
+        "2026-12-24",
+        "1970-01-01",
+        "2199-06-01",
+        "2011-12-26",
+    ],
     "--weight": ["70kg", "154lb", "120kg", "20kg", "350kg"],
     "--protocol": sorted(PROTOCOLS),
     "--days": ["tue,fri", "mon,wed,fri", "sun,wed", "wed", "mon,thu", "friday,tuesday", "sat,tue,thu"],
@@ -106,7 +176,10 @@ ALL_VALID = sorted({v for values in (*DOSE_VALUES.values(), *PLAN_VALUES.values(
 
 def _value(option_values: list[str]):
     return st.one_of(
-        st.sampled_from(option_values), st.sampled_from(option_values), st.sampled_from(HOSTILE), st.sampled_from(ALL_VALID)
+        st.sampled_from(option_values),
+        st.sampled_from(option_values),
+        st.sampled_from(HOSTILE),
+        st.sampled_from(ALL_VALID),
     )
 
 
@@ -142,7 +215,9 @@ def command_lines(draw, command: str):
 @st.composite
 def protocols_lines(draw):
     shape = draw(st.integers(0, 3))
-    fmt = draw(st.sampled_from([[], ["--format", "json"], ["--format", "table"], ["--format", draw(st.sampled_from(HOSTILE))]]))
+    fmt = draw(
+        st.sampled_from([[], ["--format", "json"], ["--format", "table"], ["--format", draw(st.sampled_from(HOSTILE))]])
+    )
     if shape == 0:
         return ["protocols", *fmt]
     if shape == 1:
@@ -150,8 +225,15 @@ def protocols_lines(draw):
     target = draw(st.one_of(st.sampled_from(sorted(PROTOCOLS)), st.sampled_from(HOSTILE)))
     if shape == 2:
         return ["protocols", "show", target, *fmt]
-    files = draw(st.lists(st.one_of(st.sampled_from(sorted(str(p) for p in (ROOT / "schedules").glob("*.toml"))),
-                                    st.sampled_from(HOSTILE)), min_size=0, max_size=3))
+    files = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(sorted(str(p) for p in (ROOT / "protocols").glob("*.toml"))), st.sampled_from(HOSTILE)
+            ),
+            min_size=0,
+            max_size=3,
+        )
+    )
     return ["protocols", "check", *files]
 
 
@@ -271,7 +353,9 @@ def check_success(args: list[str], result) -> None:
     elif fmt == "ics":
         assert text.startswith("BEGIN:VCALENDAR") and text.rstrip().endswith("END:VCALENDAR")
     else:
-        assert text.rstrip().endswith("Clinical decision support only: not a substitute for clinical judgement or the product label.")
+        assert text.rstrip().endswith(
+            "Clinical decision support only: not a substitute for clinical judgement or the product label."
+        )
 
 
 _COUNTER = iter(range(10**9))
@@ -303,7 +387,6 @@ def run_and_check(args: list[str]) -> None:
 def _inside_the_fuzz_folder():
     """Run from the fuzz folder: a relative name that slips through can only land there."""
     import os
-
     import shutil
 
     before = os.getcwd()
@@ -332,7 +415,11 @@ def test_fuzz_protocols(args):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(args=st.lists(st.sampled_from([*HOSTILE, "dose", "plan", "protocols", "--version", "--help", "--debug"]), max_size=4))
+@given(
+    args=st.lists(
+        st.sampled_from([*HOSTILE, "dose", "plan", "protocols", "--version", "--help", "--debug"]), max_size=4
+    )
+)
 def test_fuzz_anything(args):
     result = RUNNER.invoke(app, args, env=ENV)
     assert "Traceback" not in result.stderr
@@ -344,7 +431,9 @@ def test_fuzz_anything(args):
 
 def test_fuzz_oracle_accepts_real_answers_and_catches_unsafe_ones():
     """The oracle itself: a real answer passes, a dose outside its limits fails."""
-    ok = RUNNER.invoke(app, ["plan", "--route", "iv", "--weight", "70kg", "--start", "2026-12-01", "--format", "json"], env=ENV)
+    ok = RUNNER.invoke(
+        app, ["plan", "--route", "iv", "--weight", "70kg", "--start", "2026-12-01", "--format", "json"], env=ENV
+    )
     doc = json.loads(ok.stdout)
     check_plan_document(doc)
     doc["sessions"][3]["dose_mg"] = 70.1  # 1.001 mg/kg
@@ -359,7 +448,9 @@ def test_fuzz_oracle_accepts_real_answers_and_catches_unsafe_ones():
 # ---------------------------------------------------------------- the core: protocol data and library callers
 
 
-SHIPPED_DATA = {p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "schedules").glob("*.toml"))}
+SHIPPED_DATA = {
+    p.stem: tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted((ROOT / "protocols").glob("*.toml"))
+}
 WEIGHT_STEMS = sorted(k for k, v in SHIPPED_DATA.items() if v["dose"]["kind"] == "weight")
 FIXED_STEMS = sorted(k for k, v in SHIPPED_DATA.items() if v["dose"]["kind"] == "fixed")
 MG_PER_KG = st.one_of(
@@ -447,12 +538,16 @@ def test_random_protocols_and_patients_never_give_a_dose_outside_the_limits(data
 def test_a_protocol_built_around_validation_cannot_widen_the_hard_limits():
     """A library caller can skip pydantic (model_copy never re-validates): the core still refuses."""
     iv = PROTOCOLS["iv-racemic-twice-weekly"]
-    widened = iv.model_copy(update={"dose": iv.dose.model_copy(update={"max_mg_per_kg": 5.0, "default_mg_per_kg": 3.0})})
+    widened = iv.model_copy(
+        update={"dose": iv.dose.model_copy(update={"max_mg_per_kg": 5.0, "default_mg_per_kg": 3.0})}
+    )
     with pytest.raises(UnsafeDoseError) as error:
         build_plan(PlanRequest(protocol=widened, start=date(2026, 12, 1), timezone="UTC", weight_kg=70.0))
     assert error.value.field == "mg_per_kg"
     with pytest.raises(UnsafeDoseError):
-        build_plan(PlanRequest(protocol=widened, start=date(2026, 12, 1), timezone="UTC", weight_kg=70.0, mg_per_kg=2.0))
+        build_plan(
+            PlanRequest(protocol=widened, start=date(2026, 12, 1), timezone="UTC", weight_kg=70.0, mg_per_kg=2.0)
+        )
 
     trd = PROTOCOLS["esketamine-trd"]
     for update in ({"allowed_mg": [56, 112], "default_mg": 112}, {"first_dose_mg": 112}, {"first_dose_mg": 14}):
@@ -467,7 +562,9 @@ def test_a_protocol_narrower_than_the_hard_limits_is_enforced_by_the_core():
     with pytest.raises(UnsafeDoseError):
         build_plan(PlanRequest(protocol=im, start=date(2026, 12, 1), timezone="UTC", weight_kg=70.0, mg_per_kg=0.6))
     # A broken titration target (past the protocol's max) is caught before any dose leaves the core.
-    broken = im.model_copy(update={"dose": im.dose.model_copy(update={"titrate_to_mg_per_kg": 0.9, "titration_step_mg_per_kg": 0.3})})
+    broken = im.model_copy(
+        update={"dose": im.dose.model_copy(update={"titrate_to_mg_per_kg": 0.9, "titration_step_mg_per_kg": 0.3})}
+    )
     with pytest.raises(UnsafeDoseError):
         build_plan(PlanRequest(protocol=broken, start=date(2026, 12, 1), timezone="UTC", weight_kg=70.0))
 
@@ -484,11 +581,24 @@ def test_a_calendar_closed_every_weekday_is_refused_not_searched_forever():
     trd = PROTOCOLS["esketamine-trd"]
     for weekdays in (None, (1, 4)):
         with pytest.raises(InputError) as error:
-            build_plan(PlanRequest(protocol=trd, start=date(2026, 12, 1), timezone="UTC", weekdays=weekdays,
-                                   calendar=ClinicCalendar(closed_weekdays=frozenset(range(7)))))
+            build_plan(
+                PlanRequest(
+                    protocol=trd,
+                    start=date(2026, 12, 1),
+                    timezone="UTC",
+                    weekdays=weekdays,
+                    calendar=ClinicCalendar(closed_weekdays=frozenset(range(7))),
+                )
+            )
         assert error.value.field == "closed"
     every_date = {date(2026, 12, 1) + timedelta(days=i): "closed" for i in range(400)}
     with pytest.raises(InputError) as error:
-        build_plan(PlanRequest(protocol=trd, start=date(2026, 12, 1), timezone="UTC",
-                               calendar=ClinicCalendar(closed_weekdays=frozenset(), closed_dates=every_date)))
+        build_plan(
+            PlanRequest(
+                protocol=trd,
+                start=date(2026, 12, 1),
+                timezone="UTC",
+                calendar=ClinicCalendar(closed_weekdays=frozenset(), closed_dates=every_date),
+            )
+        )
     assert "60 days" in error.value.message

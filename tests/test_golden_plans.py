@@ -1,4 +1,4 @@
-"""Golden plans: one JSON plan per protocol file in schedules/, built with fixed inputs.
+"""Golden plans: one JSON plan per protocol file in protocols/, built with fixed inputs.
 
 Inputs: start 2026-12-01 (a Tuesday), --days tue,fri (mon,wed,fri for a thrice-weekly
 protocol), --tz Europe/Brussels, --weeks 26, --weight 70kg for weight-based protocols,
@@ -11,19 +11,19 @@ file, and commit it. Regenerate only with KETPLAN_UPDATE_GOLDEN=1, after checkin
 
 from __future__ import annotations
 
-from helpers import fail_with_golden_diff
 import json
 import os
 from datetime import date
 from pathlib import Path
 
 import pytest
+from helpers import fail_with_golden_diff
 
 from ketplan.core.plan import PlanRequest, build_plan
 from ketplan.core.protocol import parse_protocol
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEDULES = ROOT / "schedules"
+SCHEDULES = ROOT / "protocols"
 GOLDEN = Path(__file__).resolve().parent / "golden" / "plans"
 UPDATE = os.environ.get("KETPLAN_UPDATE_GOLDEN") == "1"
 PROTOCOL_FILES = sorted(SCHEDULES.glob("*.toml"))
@@ -36,8 +36,8 @@ TUE_FRI, MON_WED_FRI = (1, 4), (0, 2, 4)
 
 
 def golden_document(path: Path) -> dict:
-    from ketplan.clinic import clinic_calendar
     from ketplan.export.jsonout import plan_document
+    from ketplan.io.clinic_calendar import clinic_calendar
 
     protocol = parse_protocol(path.read_text(encoding="utf-8"), path.name)
     thrice = max(p.sessions_per_week or 1 for p in protocol.phases) == 3
@@ -73,15 +73,17 @@ def test_golden_plan(path: Path):
         golden.write_text(actual, encoding="utf-8")
     if not golden.exists():
         pytest.fail(
-            f"no golden plan for schedules/{path.name}: run "
+            f"no golden plan for protocols/{path.name}: run "
             f"`KETPLAN_UPDATE_GOLDEN=1 .venv/bin/pytest {Path(__file__).relative_to(ROOT)}`, "
             f"review tests/golden/plans/{golden.name} by hand and commit it"
         )
     expected = dump(json.loads(golden.read_text(encoding="utf-8")))
     if actual != expected:
         fail_with_golden_diff(
-            expected, actual,
-            golden_name=f"tests/golden/plans/{golden.name}", actual_name=f"plan built from schedules/{path.name}",
+            expected,
+            actual,
+            golden_name=f"tests/golden/plans/{golden.name}",
+            actual_name=f"plan built from protocols/{path.name}",
             what=f"the plan for {path.stem}",
         )
 
@@ -89,7 +91,7 @@ def test_golden_plan(path: Path):
 def test_every_golden_has_a_protocol_file():
     stems = {p.stem for p in PROTOCOL_FILES}
     orphans = sorted(g.name for g in GOLDEN.glob("*.json") if g.stem not in stems)
-    assert not orphans, f"golden plans without a protocol file in schedules/: {orphans}; delete them"
+    assert not orphans, f"golden plans without a protocol file in protocols/: {orphans}; delete them"
 
 
 # --- esketamine-trd, checked by hand against REFERENCE.md §1.2 ---------------------------------
@@ -113,13 +115,26 @@ def test_esketamine_trd_golden_key_dates():
         return [s["date"] for s in sessions if s["phase"] == name]
 
     assert phase_dates("induction") == [
-        "2026-12-01", "2026-12-04", "2026-12-08", "2026-12-11",
-        "2026-12-15", "2026-12-18", "2026-12-22", "2026-12-28",
+        "2026-12-01",
+        "2026-12-04",
+        "2026-12-08",
+        "2026-12-11",
+        "2026-12-15",
+        "2026-12-18",
+        "2026-12-22",
+        "2026-12-28",
     ]
     assert phase_dates("maintenance") == ["2026-12-30", "2027-01-05", "2027-01-12", "2027-01-19"]
     assert phase_dates("continuation") == [
-        "2027-01-26", "2027-02-09", "2027-02-23", "2027-03-09", "2027-03-23",
-        "2027-04-06", "2027-04-20", "2027-05-04", "2027-05-18",
+        "2027-01-26",
+        "2027-02-09",
+        "2027-02-23",
+        "2027-03-09",
+        "2027-03-23",
+        "2027-04-06",
+        "2027-04-20",
+        "2027-05-04",
+        "2027-05-18",
     ]
     moved = [(s["n"], s["moved_from"], s["date"], s["reason"]) for s in sessions if s["moved_from"]]
     assert moved == [

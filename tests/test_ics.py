@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -26,8 +26,8 @@ from ketplan.export.ics import (
 )
 
 ROOT = Path(__file__).resolve().parent.parent
-SCHEDULES = ROOT / "schedules"
-STAMP = datetime(2026, 11, 1, tzinfo=timezone.utc)
+SCHEDULES = ROOT / "protocols"
+STAMP = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def protocol(name: str = "esketamine-trd", replace: tuple[str, str] | None = None):
@@ -42,7 +42,13 @@ def protocol(name: str = "esketamine-trd", replace: tuple[str, str] | None = Non
 
 
 def esk_plan(**overrides):
-    request = dict(protocol=protocol(), start=date(2026, 12, 1), timezone="Europe/Brussels", weekdays=(1, 4), label="P01")
+    request = {
+        "protocol": protocol(),
+        "start": date(2026, 12, 1),
+        "timezone": "Europe/Brussels",
+        "weekdays": (1, 4),
+        "label": "P01",
+    }
     request.update(overrides)
     return build_plan(PlanRequest(**request))
 
@@ -114,7 +120,7 @@ def test_round_trip_sessions_equal_the_plan():
     cal = parse(export(plan))
     events = sessions_of(cal)
     assert len(events) == len(plan.sessions)
-    for event, session in zip(events, plan.sessions):
+    for event, session in zip(events, plan.sessions, strict=False):
         assert event.start == session.start
         assert event.end == session.end
         assert event["DTSTART"].params["TZID"] == "Europe/Brussels"
@@ -137,13 +143,15 @@ def test_round_trip_matches_the_json_plan():
     cal = parse(export(plan))
     events = sessions_of(cal)
     assert len(events) == len(document["sessions"])
-    for event, doc in zip(events, document["sessions"]):
+    for event, doc in zip(events, document["sessions"], strict=False):
         assert event.start.isoformat() == doc["start"]
         assert event.end.isoformat() == doc["end"]
         assert f"{doc['phase']} {doc['phase_session']}/{doc['phase_sessions']}" in str(event["SUMMARY"])
         assert f"{doc['dose_mg']:g} mg" in str(event["SUMMARY"])
         if doc["moved_from"]:
-            assert f"Moved from {date.fromisoformat(doc['moved_from']).strftime('%a')} {doc['moved_from']}" in str(event["DESCRIPTION"])
+            assert f"Moved from {date.fromisoformat(doc['moved_from']).strftime('%a')} {doc['moved_from']}" in str(
+                event["DESCRIPTION"]
+            )
     checkpoints = checkpoints_of(cal)
     assert [(e.start.isoformat(), str(e["SUMMARY"])) for e in checkpoints] == [
         (doc["date"], f"P01: {doc['title']}") for doc in document["checkpoints"]
@@ -187,7 +195,10 @@ def test_lines_folded_at_75_octets_with_crlf():
 def test_events_in_date_order():
     plan = esk_plan()
     cal = parse(export(plan))
-    days = [e.start if isinstance(e.start, date) and not isinstance(e.start, datetime) else e.start.date() for e in cal.walk("VEVENT")]
+    days = [
+        e.start if isinstance(e.start, date) and not isinstance(e.start, datetime) else e.start.date()
+        for e in cal.walk("VEVENT")
+    ]
     assert days == sorted(days)
     assert len(days) == len(plan.sessions) + len(plan.checkpoints)
 
@@ -232,7 +243,7 @@ def test_moved_session_says_from_when_and_why():
 def test_preliminary_evidence_warning_in_every_session():
     from pathlib import Path
 
-    sc = parse_protocol(Path("schedules/sc-racemic.toml").read_text(encoding="utf-8"), "sc-racemic.toml")
+    sc = parse_protocol(Path("protocols/sc-racemic.toml").read_text(encoding="utf-8"), "sc-racemic.toml")
     plan = build_plan(PlanRequest(protocol=sc, start=date(2026, 12, 1), timezone="UTC", weight_kg=70.0))
     events = sessions_of(parse(export(plan)))
     assert len(events) == len(plan.sessions) == 8
@@ -256,21 +267,23 @@ def test_no_label_no_name_leak():
 # --------------------------------------------------------------------------- checkpoints
 
 
-@pytest.mark.parametrize("zone", ["Europe/Brussels", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Los_Angeles", "UTC"])
+@pytest.mark.parametrize(
+    "zone", ["Europe/Brussels", "Pacific/Kiritimati", "Pacific/Pago_Pago", "America/Los_Angeles", "UTC"]
+)
 def test_checkpoints_all_day_on_their_dates_in_every_zone(zone):
     plan = esk_plan(timezone=zone)
     cal = parse(export(plan))
     events = checkpoints_of(cal)
     assert len(events) == len(plan.checkpoints)
     assert {c.id for c in plan.checkpoints} >= {"rems-enrolment", "rems-form", "end-of-induction", "luts-screen"}
-    for event, checkpoint in zip(events, plan.checkpoints):
+    for event, checkpoint in zip(events, plan.checkpoints, strict=False):
         assert event["DTSTART"].params.get("VALUE") == "DATE"
         assert type(event.start) is date and event.start == checkpoint.date
         assert event.end == checkpoint.date + timedelta(days=1)
         assert str(event["TRANSP"]) == "TRANSPARENT"
         assert not event.walk("VALARM")
     # session times stay local in every zone
-    for event, session in zip(sessions_of(cal), plan.sessions):
+    for event, session in zip(sessions_of(cal), plan.sessions, strict=False):
         assert event.start == session.start and event.start.astimezone(ZoneInfo(zone)).time() == time(9, 0)
 
 
@@ -299,8 +312,8 @@ def test_dst_week_brussels_keeps_local_time():
         assert e["DTSTART"].params["TZID"] == "Europe/Brussels"
     assert {e.start.utcoffset() for e in before} == {timedelta(hours=1)}
     assert {e.start.utcoffset() for e in after} == {timedelta(hours=2)}
-    assert {e.start.astimezone(timezone.utc).hour for e in before} == {8}
-    assert {e.start.astimezone(timezone.utc).hour for e in after} == {7}
+    assert {e.start.astimezone(UTC).hour for e in before} == {8}
+    assert {e.start.astimezone(UTC).hour for e in after} == {7}
 
 
 def test_dst_week_new_york_keeps_local_time():
@@ -317,7 +330,9 @@ def test_dst_week_new_york_keeps_local_time():
 
 def test_evening_alarm_is_18h_local_the_day_before_even_across_dst():
     # Thursday and Sunday sessions: Sunday 2027-03-28 is the day the clocks go forward.
-    plan = esk_plan(start=date(2027, 3, 15), weekdays=(3, 6), weeks=3, calendar=ClinicCalendar(closed_weekdays=frozenset()))
+    plan = esk_plan(
+        start=date(2027, 3, 15), weekdays=(3, 6), weeks=3, calendar=ClinicCalendar(closed_weekdays=frozenset())
+    )
     assert any(s.date == date(2027, 3, 28) for s in plan.sessions)
     zone = ZoneInfo("Europe/Brussels")
     events = sessions_of(parse(export(plan, reminders=(Reminder(evening_before=True),))))
@@ -326,7 +341,7 @@ def test_evening_alarm_is_18h_local_the_day_before_even_across_dst():
         (alarm,) = event.walk("VALARM")
         trigger = alarm["TRIGGER"].dt
         assert trigger < timedelta(0)
-        fires = (event.start.astimezone(timezone.utc) + trigger).astimezone(zone)
+        fires = (event.start.astimezone(UTC) + trigger).astimezone(zone)
         assert fires.date() == event.start.date() - timedelta(days=1)
         assert fires.time() == time(18, 0)
         triggers.add(trigger)
@@ -388,8 +403,25 @@ def test_parse_reminders_accepts(text, expected):
 
 @pytest.mark.parametrize(
     "text",
-    ["", "soon", "0m", "0h0m", "-5m", "8d", "7d1m", "evening,evening", "60m,1h", "default,90m", "none,evening",
-     "90", "1.5h", "90m,", "m", "1x", "h1"],
+    [
+        "",
+        "soon",
+        "0m",
+        "0h0m",
+        "-5m",
+        "8d",
+        "7d1m",
+        "evening,evening",
+        "60m,1h",
+        "default,90m",
+        "none,evening",
+        "90",
+        "1.5h",
+        "90m,",
+        "m",
+        "1x",
+        "h1",
+    ],
 )
 def test_parse_reminders_refuses(text):
     with pytest.raises(InputError) as caught:
@@ -409,20 +441,20 @@ def test_reminder_needs_one_kind():
 # --------------------------------------------------------------------------- stamp
 
 
-NOW = datetime(2030, 5, 6, 7, 8, 9, 123456, tzinfo=timezone.utc)
+NOW = datetime(2030, 5, 6, 7, 8, 9, 123456, tzinfo=UTC)
 
 
 def test_stamp_from_iso():
-    assert stamp_from("2026-11-01T00:00:00Z", {}, NOW) == datetime(2026, 11, 1, tzinfo=timezone.utc)
-    assert stamp_from("2026-11-01T01:00:00+01:00", {}, NOW) == datetime(2026, 11, 1, tzinfo=timezone.utc)
+    assert stamp_from("2026-11-01T00:00:00Z", {}, NOW) == datetime(2026, 11, 1, tzinfo=UTC)
+    assert stamp_from("2026-11-01T01:00:00+01:00", {}, NOW) == datetime(2026, 11, 1, tzinfo=UTC)
     assert stamp_from("2026-11-01T00:00:00.999Z", {}, NOW).microsecond == 0
-    assert stamp_from("2026-11-01T00:00:00Z", {}, NOW).tzinfo is timezone.utc
+    assert stamp_from("2026-11-01T00:00:00Z", {}, NOW).tzinfo is UTC
     # --stamp wins over SOURCE_DATE_EPOCH
     assert stamp_from("2026-11-01T00:00:00Z", {"SOURCE_DATE_EPOCH": "0"}, NOW).year == 2026
 
 
 def test_stamp_from_source_date_epoch_and_now():
-    assert stamp_from(None, {"SOURCE_DATE_EPOCH": "1793491200"}, NOW) == datetime(2026, 11, 1, tzinfo=timezone.utc)
+    assert stamp_from(None, {"SOURCE_DATE_EPOCH": "1793491200"}, NOW) == datetime(2026, 11, 1, tzinfo=UTC)
     assert stamp_from(None, {}, NOW) == NOW.replace(microsecond=0)
     assert stamp_from(None, {"SOURCE_DATE_EPOCH": ""}, NOW) == NOW.replace(microsecond=0)
     with pytest.raises(ValueError):
@@ -544,13 +576,25 @@ def test_26_week_esketamine_plan():
 
 def test_4_week_iv_plan():
     p = protocol("iv-racemic-twice-weekly")
-    plan = build_plan(PlanRequest(protocol=p, start=date(2026, 12, 1), timezone="America/New_York", weekdays=(1, 4), weeks=4, weight_kg=70.0, label="P02"))
+    plan = build_plan(
+        PlanRequest(
+            protocol=p,
+            start=date(2026, 12, 1),
+            timezone="America/New_York",
+            weekdays=(1, 4),
+            weeks=4,
+            weight_kg=70.0,
+            label="P02",
+        )
+    )
     cal = parse(export(plan))
     events = sessions_of(cal)
     assert len(events) == len(plan.sessions) == 8
-    for event, session in zip(events, plan.sessions):
+    for event, session in zip(events, plan.sessions, strict=False):
         assert event.start == session.start and event.end == session.end
-        assert event.end - event.start == timedelta(minutes=session.administration_minutes + session.observation_minutes)
+        assert event.end - event.start == timedelta(
+            minutes=session.administration_minutes + session.observation_minutes
+        )
         assert "mg/kg" in str(event["SUMMARY"]) and "IV" in str(event["SUMMARY"])
         assert "Off-label" in str(event["DESCRIPTION"])
     assert "draw up" in str(events[0]["DESCRIPTION"])
@@ -574,8 +618,19 @@ def test_vtimezone_uses_yearly_rules_outlook_can_read():
 
 @pytest.mark.parametrize(
     "name",
-    ["Europe/Brussels", "America/New_York", "Australia/Sydney", "Europe/Dublin", "Africa/Casablanca",
-     "Asia/Tokyo", "America/Santiago", "Pacific/Chatham", "Asia/Kolkata", "Pacific/Kiritimati", "America/St_Johns"],
+    [
+        "Europe/Brussels",
+        "America/New_York",
+        "Australia/Sydney",
+        "Europe/Dublin",
+        "Africa/Casablanca",
+        "Asia/Tokyo",
+        "America/Santiago",
+        "Pacific/Chatham",
+        "Asia/Kolkata",
+        "Pacific/Kiritimati",
+        "America/St_Johns",
+    ],
 )
 def test_vtimezone_matches_the_zone_database(name):
     plan = esk_plan(timezone=name, start=date(2026, 12, 1))
@@ -584,11 +639,11 @@ def test_vtimezone_matches_the_zone_database(name):
     assert str(vtz["TZID"]) == name
     defined = vtz.to_tz(lookup_tzid=False)  # built from the VTIMEZONE text alone
     zone = ZoneInfo(name)
-    moment = datetime(2026, 1, 1, tzinfo=timezone.utc)
-    while moment < datetime(2029, 1, 1, tzinfo=timezone.utc):
+    moment = datetime(2026, 1, 1, tzinfo=UTC)
+    while moment < datetime(2029, 1, 1, tzinfo=UTC):
         assert moment.astimezone(defined).utcoffset() == moment.astimezone(zone).utcoffset(), moment
         moment += timedelta(hours=7)
-    for event, session in zip(sessions_of(cal), plan.sessions):
+    for event, session in zip(sessions_of(cal), plan.sessions, strict=False):
         assert event.start == session.start
 
 

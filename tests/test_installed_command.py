@@ -26,9 +26,7 @@ pytestmark = pytest.mark.skipif(
 def run(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if k not in ("KETPLAN_DEBUG",)}
     env["NO_COLOR"] = "1"
-    return subprocess.run(
-        [str(KETPLAN), *args], capture_output=True, text=True, encoding="utf-8", timeout=60, env=env
-    )
+    return subprocess.run([str(KETPLAN), *args], capture_output=True, text=True, encoding="utf-8", timeout=60, env=env)
 
 
 def test_installed_ketplan_dose_json_and_refusal():

@@ -9,7 +9,7 @@ import shutil
 import subprocess
 import sys
 from collections import Counter
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -20,7 +20,7 @@ from ketplan.core.schedule import ClinicCalendar
 from ketplan.export.ics import DEFAULT_REMINDERS, plan_to_ics, session_title
 
 ROOT = Path(__file__).resolve().parent.parent
-STAMP = datetime(2026, 11, 1, tzinfo=timezone.utc)
+STAMP = datetime(2026, 11, 1, tzinfo=UTC)
 
 
 def _khal() -> str | None:
@@ -69,8 +69,13 @@ class Khal:
 
     def list(self, first: date, last: date) -> list[tuple[str, str, str, str]]:
         out = self.run(
-            "list", "--day-format", "", "--format", "{start-date}\t{start-time}\t{end-time}\t{title}",
-            first.isoformat(), last.isoformat(),
+            "list",
+            "--day-format",
+            "",
+            "--format",
+            "{start-date}\t{start-time}\t{end-time}\t{title}",
+            first.isoformat(),
+            last.isoformat(),
         )
         return [tuple(line.split("\t")) for line in out.splitlines() if line.strip()]
 
@@ -79,7 +84,7 @@ class Khal:
 
 
 def _protocol(name: str):
-    path = ROOT / "schedules" / f"{name}.toml"
+    path = ROOT / "protocols" / f"{name}.toml"
     if not path.exists():
         pytest.skip(f"{path.name} not present")
     return parse_protocol(path.read_text(encoding="utf-8"), path.name)
@@ -122,7 +127,9 @@ def _check_listing(plan, listing) -> None:
 )
 def test_khal_imports_esketamine_plan_at_local_times(tmp_path, zone, start, weeks, days):
     plan = build_plan(
-        PlanRequest(protocol=_protocol("esketamine-trd"), start=start, timezone=zone, weekdays=days, weeks=weeks, label="P01")
+        PlanRequest(
+            protocol=_protocol("esketamine-trd"), start=start, timezone=zone, weekdays=days, weeks=weeks, label="P01"
+        )
     )
     path = _write(tmp_path, plan)
     khal = Khal(tmp_path, zone)
@@ -141,8 +148,13 @@ def test_khal_imports_esketamine_plan_at_local_times(tmp_path, zone, start, week
 def test_khal_imports_iv_plan(tmp_path):
     plan = build_plan(
         PlanRequest(
-            protocol=_protocol("iv-racemic-twice-weekly"), start=date(2026, 12, 1), timezone="Europe/Brussels",
-            weekdays=(1, 4), weeks=4, weight_kg=70.0, label="P02",
+            protocol=_protocol("iv-racemic-twice-weekly"),
+            start=date(2026, 12, 1),
+            timezone="Europe/Brussels",
+            weekdays=(1, 4),
+            weeks=4,
+            weight_kg=70.0,
+            label="P02",
         )
     )
     path = _write(tmp_path, plan)
@@ -156,9 +168,18 @@ def test_khal_imports_iv_plan(tmp_path):
 
 def test_khal_reimport_of_updated_plan_moves_events(tmp_path):
     p = _protocol("esketamine-trd")
-    base = dict(protocol=p, start=date(2026, 12, 1), timezone="Europe/Brussels", weekdays=(1, 4), weeks=8, label="P01")
+    base = {
+        "protocol": p,
+        "start": date(2026, 12, 1),
+        "timezone": "Europe/Brussels",
+        "weekdays": (1, 4),
+        "weeks": 8,
+        "label": "P01",
+    }
     original = build_plan(PlanRequest(**base))
-    updated = build_plan(PlanRequest(**base, calendar=ClinicCalendar(closed_dates={date(2026, 12, 4): "staff training"})))
+    updated = build_plan(
+        PlanRequest(**base, calendar=ClinicCalendar(closed_dates={date(2026, 12, 4): "staff training"}))
+    )
     assert updated.sessions[1].date != original.sessions[1].date
     khal = Khal(tmp_path, "Europe/Brussels")
     khal.import_file(_write(tmp_path, original, "v1.ics"))
@@ -170,8 +191,14 @@ def test_khal_reimport_of_updated_plan_moves_events(tmp_path):
 
 def test_khal_in_another_zone_sees_the_same_instants(tmp_path):
     plan = build_plan(
-        PlanRequest(protocol=_protocol("esketamine-trd"), start=date(2027, 3, 15), timezone="Europe/Brussels",
-                    weekdays=(0, 3), weeks=3, label="P01")
+        PlanRequest(
+            protocol=_protocol("esketamine-trd"),
+            start=date(2027, 3, 15),
+            timezone="Europe/Brussels",
+            weekdays=(0, 3),
+            weeks=3,
+            label="P01",
+        )
     )
     khal = Khal(tmp_path, "UTC")
     khal.import_file(_write(tmp_path, plan))

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import os
 import re
@@ -33,26 +34,150 @@ DISCLAIMER = "Clinical decision support only: not a substitute for clinical judg
 
 DOSES = [
     ["dose", "--weight", "70kg"],
-    ["dose", "--weight", "250lb", "--height", "66in", "--sex", "male", "--dosing-weight", "adjusted", "--age", "70", "--concentration", "50"],
+    [
+        "dose",
+        "--weight",
+        "250lb",
+        "--height",
+        "66in",
+        "--sex",
+        "male",
+        "--dosing-weight",
+        "adjusted",
+        "--age",
+        "70",
+        "--concentration",
+        "50",
+    ],
     ["dose", "--weight", "70kg", "--concentration", "100", "--minutes", "120", "--final-volume", "50", "--age", "80"],
     ["dose", "--weight", "349.9kg", "--mg-per-kg", "0.95", "--concentration", "13"],
-    ["dose", "--weight", "55kg", "--height", "170cm", "--sex", "female", "--dosing-weight", "ideal", "--mg-per-kg", "0.1"],
+    [
+        "dose",
+        "--weight",
+        "55kg",
+        "--height",
+        "170cm",
+        "--sex",
+        "female",
+        "--dosing-weight",
+        "ideal",
+        "--mg-per-kg",
+        "0.1",
+    ],
 ]
 PLANS = [
-    ["plan", "--route", "intranasal", "--start", "2026-12-01", "--days", "tue,fri", "--tz", "Europe/Brussels",
-     "--holidays", "BE", "--weeks", "12", "--label", "P01"],
-    ["plan", "--route", "intranasal", "--dose", "84", "--start", "2026-12-01", "--tz", "America/New_York",
-     "--holidays", "US", "--age", "70", "--first-dose", "28", "--every", "1"],
-    ["plan", "--route", "iv", "--weight", "250lb", "--height", "66in", "--sex", "male", "--dosing-weight", "ideal",
-     "--start", "2026-12-01", "--tz", "Europe/Brussels", "--holidays", "BE", "--skip", "2026-12-04"],
+    [
+        "plan",
+        "--route",
+        "intranasal",
+        "--start",
+        "2026-12-01",
+        "--days",
+        "tue,fri",
+        "--tz",
+        "Europe/Brussels",
+        "--holidays",
+        "BE",
+        "--weeks",
+        "12",
+        "--label",
+        "P01",
+    ],
+    [
+        "plan",
+        "--route",
+        "intranasal",
+        "--dose",
+        "84",
+        "--start",
+        "2026-12-01",
+        "--tz",
+        "America/New_York",
+        "--holidays",
+        "US",
+        "--age",
+        "70",
+        "--first-dose",
+        "28",
+        "--every",
+        "1",
+    ],
+    [
+        "plan",
+        "--route",
+        "iv",
+        "--weight",
+        "250lb",
+        "--height",
+        "66in",
+        "--sex",
+        "male",
+        "--dosing-weight",
+        "ideal",
+        "--start",
+        "2026-12-01",
+        "--tz",
+        "Europe/Brussels",
+        "--holidays",
+        "BE",
+        "--skip",
+        "2026-12-04",
+    ],
     ["plan", "--route", "im", "--weight", "120kg", "--start", "2026-12-01", "--tz", "UTC"],
-    ["plan", "--route", "sc", "--weight", "70kg", "--mg-per-kg", "0.9", "--start", "2026-12-21", "--tz", "UTC", "--holidays", "GB"],
-    ["plan", "--route", "oral", "--weight", "120kg", "--mg-per-kg", "1.25", "--start", "2026-12-01", "--tz", "UTC", "--days", "wednesday"],
-    ["plan", "--route", "intranasal", "--start", "2027-03-21", "--days", "sun,wed", "--closed", "none",
-     "--tz", "Europe/Brussels", "--time", "02:30", "--weeks", "4"],
+    [
+        "plan",
+        "--route",
+        "sc",
+        "--weight",
+        "70kg",
+        "--mg-per-kg",
+        "0.9",
+        "--start",
+        "2026-12-21",
+        "--tz",
+        "UTC",
+        "--holidays",
+        "GB",
+    ],
+    [
+        "plan",
+        "--route",
+        "oral",
+        "--weight",
+        "120kg",
+        "--mg-per-kg",
+        "1.25",
+        "--start",
+        "2026-12-01",
+        "--tz",
+        "UTC",
+        "--days",
+        "wednesday",
+    ],
+    [
+        "plan",
+        "--route",
+        "intranasal",
+        "--start",
+        "2027-03-21",
+        "--days",
+        "sun,wed",
+        "--closed",
+        "none",
+        "--tz",
+        "Europe/Brussels",
+        "--time",
+        "02:30",
+        "--weeks",
+        "4",
+    ],
 ]
-PROTOCOLS = [["protocols"], ["protocols", "show", "esketamine-trd"], ["protocols", "show", "iv-racemic-twice-weekly"],
-             ["protocols", "show", "im-racemic"]]
+PROTOCOLS = [
+    ["protocols"],
+    ["protocols", "show", "esketamine-trd"],
+    ["protocols", "show", "iv-racemic-twice-weekly"],
+    ["protocols", "show", "im-racemic"],
+]
 
 
 def invoke(args: list[str], **env: str | None):
@@ -69,8 +194,11 @@ def _ids(commands):
 
 
 @pytest.mark.parametrize("args", DOSES[:2] + PLANS[:3] + PROTOCOLS, ids=_ids(DOSES[:2] + PLANS[:3] + PROTOCOLS))
-@pytest.mark.parametrize("env", [{"NO_COLOR": "1"}, {"TERM": "dumb", "NO_COLOR": None},
-                                 {"NO_COLOR": None, "TERM": "xterm-256color"}], ids=["NO_COLOR", "TERM=dumb", "not-a-tty"])
+@pytest.mark.parametrize(
+    "env",
+    [{"NO_COLOR": "1"}, {"TERM": "dumb", "NO_COLOR": None}, {"NO_COLOR": None, "TERM": "xterm-256color"}],
+    ids=["NO_COLOR", "TERM=dumb", "not-a-tty"],
+)
 def test_no_escape_sequences_without_a_colour_terminal(args, env):
     out = invoke(args, COLUMNS="100", **env)
     assert ESC not in out
@@ -90,9 +218,15 @@ def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
     import pty  # noqa: F401 - POSIX only; the caller skips elsewhere
 
     leader, follower = os.openpty()
-    base = {k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM", "COLUMNS", "KETPLAN_DEBUG")}
-    process = subprocess.Popen([str(KETPLAN), *args], stdout=follower, stderr=subprocess.PIPE,
-                               env={**base, "COLUMNS": "100", "TZ": "UTC", **env})
+    base = {
+        k: v for k, v in os.environ.items() if k not in ("NO_COLOR", "FORCE_COLOR", "TERM", "COLUMNS", "KETPLAN_DEBUG")
+    }
+    process = subprocess.Popen(
+        [str(KETPLAN), *args],
+        stdout=follower,
+        stderr=subprocess.PIPE,
+        env={**base, "COLUMNS": "100", "TZ": "UTC", **env},
+    )
     os.close(follower)
     chunks = []
     while True:
@@ -109,7 +243,9 @@ def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
     return b"".join(chunks)
 
 
-@pytest.mark.skipif(os.name != "posix" or not KETPLAN.exists(), reason="needs a POSIX pseudo-terminal and the installed command")
+@pytest.mark.skipif(
+    os.name != "posix" or not KETPLAN.exists(), reason="needs a POSIX pseudo-terminal and the installed command"
+)
 @pytest.mark.parametrize("args", [DOSES[1], PLANS[0]], ids=["dose", "plan"])
 def test_on_a_real_terminal_colour_follows_no_color_and_term(args):
     coloured = _run_on_a_terminal(args, {"TERM": "xterm-256color"})
@@ -123,13 +259,18 @@ def test_on_a_real_terminal_colour_follows_no_color_and_term(args):
 # ---------------------------------------------------------------- widths
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _expected_strings(args: tuple[str, ...]) -> list[str]:
     """Doses, amounts and dates as the table prints them, taken from the JSON answer."""
     doc = json.loads(invoke([*args, "--format", "json"]))
     if args[0] == "dose":
-        strings = [f"{doc['dose_mg']:.1f} mg", f"{doc['delivered_dose_mg']:.1f} mg", f"{doc['pump_rate_ml_per_h']:.1f} mL/h",
-                   f"{doc['dose_rate_mg_per_h']:.1f} mg/h", f"{doc['mg_per_kg']:g} mg/kg"]
+        strings = [
+            f"{doc['dose_mg']:.1f} mg",
+            f"{doc['delivered_dose_mg']:.1f} mg",
+            f"{doc['pump_rate_ml_per_h']:.1f} mL/h",
+            f"{doc['dose_rate_mg_per_h']:.1f} mg/h",
+            f"{doc['mg_per_kg']:g} mg/kg",
+        ]
         ml = doc["drug_volume_ml"]
         strings.append(f"{ml:.2f} mL" if ml < 1 else f"{ml:.1f} mL")
         return strings
@@ -151,7 +292,7 @@ def _expected_strings(args: tuple[str, ...]) -> list[str]:
 
 def _check_lines(out: str, columns: int, label: str) -> None:
     lines = out.splitlines()
-    for above, below in zip(lines, lines[1:]):
+    for above, below in itertools.pairwise(lines):
         assert not (ENDS_IN_NUMBER.search(above) and UNIT.match(below)), (label, columns, above, below)
     if columns < 60:
         for line in lines:

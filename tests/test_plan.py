@@ -9,9 +9,10 @@ devices = dose / 28, 5-minute rest between devices, at least 2 h observation.
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import replace
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,7 @@ from ketplan.core.plan import PlanRequest, build_plan, local_start
 from ketplan.core.protocol import FixedDose, WeightDose, parse_protocol
 from ketplan.core.schedule import ClinicCalendar
 
-SCHEDULES = Path(__file__).resolve().parent.parent / "schedules"
+SCHEDULES = Path(__file__).resolve().parent.parent / "protocols"
 MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 BRUSSELS, NEW_YORK = "Europe/Brussels", "America/New_York"
 
@@ -38,7 +39,7 @@ TRD = PROTOCOLS["esketamine-trd"]
 
 def protocol(stem: str):
     if stem not in PROTOCOLS:
-        pytest.skip(f"schedules/{stem}.toml is not present")
+        pytest.skip(f"protocols/{stem}.toml is not present")
     return PROTOCOLS[stem]
 
 
@@ -52,12 +53,14 @@ def trd(**changes) -> PlanRequest:
 
 
 def iv(stem: str = "iv-racemic-twice-weekly", **changes) -> PlanRequest:
-    base = PlanRequest(protocol=protocol(stem), start=d("2026-12-01"), timezone=BRUSSELS, weekdays=(TUE, FRI), weight_kg=70.0)
+    base = PlanRequest(
+        protocol=protocol(stem), start=d("2026-12-01"), timezone=BRUSSELS, weekdays=(TUE, FRI), weight_kg=70.0
+    )
     return replace(base, **changes)
 
 
 def minutes(session) -> float:
-    return (session.end.astimezone(timezone.utc) - session.start.astimezone(timezone.utc)).total_seconds() / 60
+    return (session.end.astimezone(UTC) - session.start.astimezone(UTC)).total_seconds() / 60
 
 
 # --- esketamine doses ------------------------------------------------------------------------
@@ -141,7 +144,9 @@ def test_mg_per_kg_is_refused_for_esketamine():
 
 
 def test_mdsi_is_84_mg_twice_weekly_for_4_weeks():
-    plan = build_plan(PlanRequest(protocol=protocol("esketamine-mdsi"), start=d("2026-12-01"), timezone=BRUSSELS, weekdays=(TUE, FRI)))
+    plan = build_plan(
+        PlanRequest(protocol=protocol("esketamine-mdsi"), start=d("2026-12-01"), timezone=BRUSSELS, weekdays=(TUE, FRI))
+    )
     assert len(plan.sessions) == 8
     assert {s.dose_mg for s in plan.sessions} == {84.0}
     assert {minutes(s) for s in plan.sessions} == {130}
@@ -161,7 +166,7 @@ def test_every_1_gives_weekly_continuation():
     plan = build_plan(trd(every_weeks=1))
     cont = [s for s in plan.sessions if s.phase == "continuation"]
     assert cont[0].date == d("2027-01-26")
-    assert all((b.date - a.date).days == 7 for a, b in zip(cont, cont[1:]))
+    assert all((b.date - a.date).days == 7 for a, b in itertools.pairwise(cont))
     assert len(cont) == 18  # weeks 9-26
     assert plan.every_weeks == 1
 
@@ -169,7 +174,7 @@ def test_every_1_gives_weekly_continuation():
 def test_every_defaults_to_2_weeks():
     plan = build_plan(trd())
     cont = [s for s in plan.sessions if s.phase == "continuation"]
-    assert all((b.date - a.date).days == 14 for a, b in zip(cont, cont[1:]))
+    assert all((b.date - a.date).days == 14 for a, b in itertools.pairwise(cont))
     assert plan.every_weeks == 2
     assert build_plan(trd(every_weeks=2)).sessions == plan.sessions
 
@@ -265,8 +270,14 @@ def test_dst_weeks_in_an_iv_series_brussels():
 def _sunday_plan(start: str, at: time, zone: str = BRUSSELS):
     """A plan whose first session falls on a DST Sunday: clinic open every day, --days sun,wed."""
     return build_plan(
-        trd(start=d(start), timezone=zone, time=at, weekdays=(SUN, WED), weeks=2,
-            calendar=ClinicCalendar(closed_weekdays=frozenset()))
+        trd(
+            start=d(start),
+            timezone=zone,
+            time=at,
+            weekdays=(SUN, WED),
+            weeks=2,
+            calendar=ClinicCalendar(closed_weekdays=frozenset()),
+        )
     )
 
 
@@ -284,7 +295,7 @@ def test_ambiguous_local_time_is_the_first_occurrence():
     plan = _sunday_plan("2027-10-31", time(2, 30))
     s1, s2 = plan.sessions[:2]
     assert s1.start.isoformat() == "2027-10-31T02:30:00+02:00"
-    assert s1.start.astimezone(timezone.utc) == datetime(2027, 10, 31, 0, 30, tzinfo=timezone.utc)
+    assert s1.start.astimezone(UTC) == datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
     # 125 minutes of elapsed time, across the change: 03:35 in winter time.
     assert s1.end.isoformat() == "2027-10-31T03:35:00+01:00"
     assert minutes(s1) == 125
@@ -318,7 +329,9 @@ def test_local_start_rule_directly():
     assert local_start(d("2027-10-31"), time(2, 30, fold=1), zone).isoformat() == "2027-10-31T02:30:00+02:00"
 
 
-@pytest.mark.parametrize("name", ["Mars/Olympus_Mons", "", "   ", "../etc/passwd", "/etc/localtime", "Europe/Brussels/x", "x" * 100])
+@pytest.mark.parametrize(
+    "name", ["Mars/Olympus_Mons", "", "   ", "../etc/passwd", "/etc/localtime", "Europe/Brussels/x", "x" * 100]
+)
 def test_unknown_time_zone_is_refused(name):
     with pytest.raises(InputError) as error:
         build_plan(trd(timezone=name))
@@ -415,7 +428,7 @@ def test_end_of_induction_is_on_the_last_induction_session():
 
 
 def test_checkpoints_follow_moved_sessions():
-    from ketplan.clinic import clinic_calendar
+    from ketplan.io.clinic_calendar import clinic_calendar
 
     plan = build_plan(trd(calendar=clinic_calendar({SAT, SUN}, holidays_code="BE", years=(2026, 2028))))
     (end,) = _checkpoints(plan, "end-of-induction")
@@ -505,8 +518,12 @@ STEMS = sorted(PROTOCOLS)
 def valid_requests(draw):
     p = PROTOCOLS[draw(st.sampled_from(STEMS))]
     start = draw(st.dates(date(2020, 1, 1), date(2040, 12, 31)))
-    request = PlanRequest(protocol=p, start=start, timezone=draw(st.sampled_from([BRUSSELS, NEW_YORK, "UTC"])),
-                          weeks=draw(st.integers(1, 40)))
+    request = PlanRequest(
+        protocol=p,
+        start=start,
+        timezone=draw(st.sampled_from([BRUSSELS, NEW_YORK, "UTC"])),
+        weeks=draw(st.integers(1, 40)),
+    )
     if isinstance(p.dose, WeightDose):
         weight = draw(st.floats(20, 350, allow_nan=False))
         mg = draw(st.one_of(st.none(), st.floats(p.dose.min_mg_per_kg, p.dose.max_mg_per_kg, allow_nan=False)))
@@ -534,7 +551,9 @@ def _check_doses_inside_limits(plan):
             assert s.devices == s.dose_mg / 28
             allowed = set(rule.allowed_mg)
             if s.n == 1:
-                allowed = {rule.first_dose_mg} | ({rule.older_adult_first_dose_mg} if rule.older_adult_first_dose_mg else set())
+                allowed = {rule.first_dose_mg} | (
+                    {rule.older_adult_first_dose_mg} if rule.older_adult_first_dose_mg else set()
+                )
             elif s.n == 2 and rule.escalate_only_after_first:
                 allowed |= {56}
             assert int(s.dose_mg) in allowed
@@ -564,7 +583,7 @@ def test_property_valid_options_give_doses_inside_protocol_limits(request):
     _check_doses_inside_limits(plan)
     previous = None
     for s in plan.sessions:
-        assert s.start.tzinfo is not None and s.start.astimezone(timezone.utc) < s.end.astimezone(timezone.utc)
+        assert s.start.tzinfo is not None and s.start.astimezone(UTC) < s.end.astimezone(UTC)
         assert (s.start.hour, s.start.minute) == (9, 0)
         if previous is not None:
             assert (s.date - previous.date).days >= 2  # never on consecutive days
@@ -574,14 +593,20 @@ def test_property_valid_options_give_doses_inside_protocol_limits(request):
 @st.composite
 def invalid_requests(draw):
     p = PROTOCOLS[draw(st.sampled_from(STEMS))]
-    request = PlanRequest(protocol=p, start=draw(st.dates(date(2020, 1, 1), date(2040, 12, 31))),
-                          timezone=BRUSSELS, weeks=draw(st.integers(1, 30)))
+    request = PlanRequest(
+        protocol=p,
+        start=draw(st.dates(date(2020, 1, 1), date(2040, 12, 31))),
+        timezone=BRUSSELS,
+        weeks=draw(st.integers(1, 30)),
+    )
     if isinstance(p.dose, WeightDose):
-        bad = draw(st.one_of(
-            st.floats(max_value=p.dose.min_mg_per_kg, exclude_max=True),
-            st.floats(min_value=p.dose.max_mg_per_kg, exclude_min=True),
-            st.just(math.nan),
-        ))
+        bad = draw(
+            st.one_of(
+                st.floats(max_value=p.dose.min_mg_per_kg, exclude_max=True),
+                st.floats(min_value=p.dose.max_mg_per_kg, exclude_min=True),
+                st.just(math.nan),
+            )
+        )
         return replace(request, weight_kg=draw(st.floats(20, 350)), mg_per_kg=bad)
     rule = p.dose
     kind = draw(st.sampled_from(["dose", "first", "first-young"]))
@@ -589,7 +614,9 @@ def invalid_requests(draw):
         bad = draw(st.integers(-1000, 1000).filter(lambda x: x not in rule.allowed_mg))
         return replace(request, dose_mg=bad)
     if kind == "first":
-        bad = draw(st.integers(-1000, 1000).filter(lambda x: x not in (rule.first_dose_mg, rule.older_adult_first_dose_mg)))
+        bad = draw(
+            st.integers(-1000, 1000).filter(lambda x: x not in (rule.first_dose_mg, rule.older_adult_first_dose_mg))
+        )
         return replace(request, first_dose_mg=bad, age=draw(st.one_of(st.none(), st.integers(18, 120))))
     # The older-adult first dose without an age of 65 or over.
     first = rule.older_adult_first_dose_mg or 28

@@ -1,4 +1,4 @@
-"""Protocol files (schedules/*.toml), the catalog that reads them, and `ketplan protocols`.
+"""Protocol files (protocols/*.toml), the catalog that reads them, and `ketplan protocols`.
 
 Contract: every shipped file validates, is named after its id, and traces every rule to a
 reference (or says it is a ketplan default and why); bad user files are refused with one line
@@ -11,15 +11,14 @@ import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from ketplan import catalog
 from helpers import assert_refused
+from typer.testing import CliRunner
 
 from ketplan.cli import app
 from ketplan.core.dosing import RACEMIC_MG_PER_KG_LIMITS
 from ketplan.core.errors import InputError, KetplanError, ProtocolError
 from ketplan.core.protocol import CheckpointWhen, FixedDose, Protocol, Route, WeightDose
+from ketplan.io import catalog
 
 SHIPPED_DIR = catalog.shipped_dir()
 SHIPPED_FILES = sorted(SHIPPED_DIR.glob("*.toml"))
@@ -82,8 +81,6 @@ def refused(path: Path, error_type: type[KetplanError] = KetplanError) -> str:
     assert "\n" not in error.message
     assert str(path) in error.message, error.message  # the message names the file
     return error.message
-
-
 
 
 def sourced_items(protocol: Protocol):
@@ -166,8 +163,7 @@ def test_preliminary_protocols_say_so_plainly(protocol_id: str):
     assert "PRELIMINARY" in protocol.evidence_note and "off-label" in protocol.evidence_note
     assert "3-4" in protocol.evidence_note
     plain = [
-        w for w in protocol.warnings
-        if "preliminary" in w.text.lower() and "off-label" in w.text and "3-4" in w.text
+        w for w in protocol.warnings if "preliminary" in w.text.lower() and "off-label" in w.text and "3-4" in w.text
     ]
     assert plain, "needs a warning that says the evidence is preliminary and off-label"
     assert any(protocol.references[k].doi == CANMAT_DOI for w in plain for k in w.sources)
@@ -202,7 +198,9 @@ def test_iv_protocols(protocol_id: str):
 
 
 def test_iv_schedules_follow_their_trials():
-    twice, thrice, elektd = (by_id(i) for i in ("iv-racemic-twice-weekly", "iv-racemic-thrice-weekly", "iv-racemic-elektd"))
+    twice, thrice, elektd = (
+        by_id(i) for i in ("iv-racemic-twice-weekly", "iv-racemic-thrice-weekly", "iv-racemic-elektd")
+    )
     assert [(p.sessions_per_week, p.weeks) for p in twice.phases] == [(2, 4)]
     assert [(p.sessions_per_week, p.weeks, p.min_gap_days) for p in thrice.phases] == [(3, 4, 2)]
     assert [(p.sessions_per_week, p.weeks) for p in elektd.phases] == [(2, 3)]
@@ -249,7 +247,11 @@ def test_im_sc_oral_dose_fields():
     for protocol in (im, sc):
         assert protocol.dose.concentration_mg_per_ml in (50, 100) and protocol.dose.ketplan_default
         assert protocol.dose.infusion_minutes is None and protocol.dose.final_volume_ml is None
-    assert (oral.dose.concentration_mg_per_ml, oral.dose.infusion_minutes, oral.dose.final_volume_ml) == (None, None, None)
+    assert (oral.dose.concentration_mg_per_ml, oral.dose.infusion_minutes, oral.dose.final_volume_ml) == (
+        None,
+        None,
+        None,
+    )
     for protocol in (im, sc, oral):
         ids = {c.id for c in protocol.checkpoints}
         assert {"luts-screen", "misuse-screen"} <= ids
@@ -308,7 +310,11 @@ def test_two_defaults_for_one_route_are_refused(tmp_path: Path, monkeypatch):
 
 
 def test_unknown_key(tmp_path: Path):
-    text = mutate(shipped_text("iv-racemic-twice-weekly"), "infusion_minutes = 40\n", "infusion_minutes = 40\ninfusion_mins = 40\n")
+    text = mutate(
+        shipped_text("iv-racemic-twice-weekly"),
+        "infusion_minutes = 40\n",
+        "infusion_minutes = 40\ninfusion_mins = 40\n",
+    )
     message = refused(write(tmp_path, text), ProtocolError)
     assert "dose.infusion_mins" in message and "unknown key" in message
 
@@ -429,7 +435,7 @@ def test_list_table(runner: CliRunner, args: list[str]):
     assert result.stderr == ""
     lines = result.stdout.splitlines()
     for protocol_id in EXPECTED_IDS:
-        [line] = [l for l in lines if l.startswith(protocol_id + " ") or l == protocol_id]
+        [line] = [line for line in lines if line.startswith(protocol_id + " ") or line == protocol_id]
         route = by_id(protocol_id).route.value
         assert (f"[default for {route}]" in line) == (EXPECTED_DEFAULTS[route] == protocol_id), line
     assert "sessions in the fixed part: 12 + open-ended" in result.stdout  # esketamine-trd
@@ -438,7 +444,7 @@ def test_list_table(runner: CliRunner, args: list[str]):
 def test_list_wide_table(runner: CliRunner):
     result = runner.invoke(app, ["protocols", "list"], env=WIDE)
     assert result.exit_code == 0, result.stderr
-    rows = [l for l in result.stdout.splitlines() if "iv-racemic-" in l]
+    rows = [line for line in result.stdout.splitlines() if "iv-racemic-" in line]
     assert len(rows) == 3
     [twice] = [r for r in rows if "iv-racemic-twice-weekly" in r]
     assert "default" in twice and "racemic-ketamine" in twice and " rct " in twice
@@ -454,8 +460,19 @@ def test_list_json(runner: CliRunner, args: list[str]):
     entries = {e["id"]: e for e in document["protocols"]}
     assert list(entries) == sorted(EXPECTED_IDS)
     expected_keys = {
-        "id", "title", "drug", "route", "evidence", "evidence_text", "off_label", "default_for_route",
-        "indication", "phases", "phases_summary", "fixed_sessions", "open_ended",
+        "id",
+        "title",
+        "drug",
+        "route",
+        "evidence",
+        "evidence_text",
+        "off_label",
+        "default_for_route",
+        "indication",
+        "phases",
+        "phases_summary",
+        "fixed_sessions",
+        "open_ended",
     }
     assert all(set(e) == expected_keys for e in entries.values())
     sessions = {i: (e["fixed_sessions"], e["open_ended"]) for i, e in entries.items()}
@@ -480,7 +497,16 @@ def test_show_table(runner: CliRunner):
     out = result.stdout
     protocol = by_id("iv-racemic-twice-weekly")
     assert protocol.title in out
-    for heading in ("Dose", "Phases", "Session", "Patient instructions", "Monitoring", "Checkpoints", "Warnings", "References"):
+    for heading in (
+        "Dose",
+        "Phases",
+        "Session",
+        "Patient instructions",
+        "Monitoring",
+        "Checkpoints",
+        "Warnings",
+        "References",
+    ):
         assert heading in out, heading
     assert "0.5 mg/kg (allowed 0.1-1.0 mg/kg)" in out
     assert "administration 40 min + observation 60 min = 100 min" in out
@@ -533,7 +559,9 @@ def test_check_every_shipped_file(runner: CliRunner):
 
 
 def test_check_a_bad_file(runner: CliRunner, tmp_path: Path):
-    path = write(tmp_path, mutate(shipped_text("esketamine-trd"), "observation_minutes = 120", "observation_minutes = -5"))
+    path = write(
+        tmp_path, mutate(shipped_text("esketamine-trd"), "observation_minutes = 120", "observation_minutes = -5")
+    )
     line = assert_refused(runner.invoke(app, ["protocols", "check", str(path)]))
     assert str(path) in line and "session.observation_minutes" in line
 
@@ -546,7 +574,7 @@ def test_check_several_bad_files(runner: CliRunner, tmp_path: Path):
     assert result.exit_code == 2
     assert result.stdout == ""  # nothing on stdout when any file is bad
     lines = result.stderr.splitlines()
-    assert len(lines) == 2 and all(l.startswith("ketplan: error: ") for l in lines)
+    assert len(lines) == 2 and all(line.startswith("ketplan: error: ") for line in lines)
     assert "bad1.toml" in lines[0] and "not valid TOML" in lines[0]
     assert "bad2.toml" in lines[1] and "not UTF-8" in lines[1]
 

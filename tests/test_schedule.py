@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date, timedelta
-from itertools import combinations, permutations
+from itertools import combinations, pairwise, permutations
 
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ketplan.core.errors import InputError
@@ -35,13 +35,13 @@ MON, TUE, WED, THU, FRI, SAT, SUN = range(7)
 WEEKEND = frozenset({SAT, SUN})
 ALL_OPEN = ClinicCalendar(closed_weekdays=frozenset())
 
-# The phase shapes of the shipped protocols (schedules/*.toml), as the engine sees them.
+# The phase shapes of the shipped protocols (protocols/*.toml), as the engine sees them.
 TRD = (
     PhaseSpec("induction", sessions_per_week=2, weeks=4, min_gap_days=2),
     PhaseSpec("maintenance", interval_weeks=1, weeks=4, min_gap_days=2),
     PhaseSpec("continuation", interval_weeks=2, weeks=None, min_gap_days=2),
 )
-TRD_WEEKLY = TRD[:2] + (PhaseSpec("continuation", interval_weeks=1, weeks=None, min_gap_days=2),)
+TRD_WEEKLY = (*TRD[:2], PhaseSpec("continuation", interval_weeks=1, weeks=None, min_gap_days=2))
 MDSI = (PhaseSpec("treatment", sessions_per_week=2, weeks=4, min_gap_days=2),)
 IV_TWICE = (PhaseSpec("series", sessions_per_week=2, weeks=4, min_gap_days=2),)
 IV_ELEKTD = (PhaseSpec("series", sessions_per_week=2, weeks=3, min_gap_days=2),)
@@ -74,7 +74,7 @@ def dates(sessions) -> list[str]:
 
 @pytest.fixture(scope="module")
 def be_calendar() -> ClinicCalendar:
-    from ketplan.clinic import clinic_calendar
+    from ketplan.io.clinic_calendar import clinic_calendar
 
     return clinic_calendar(WEEKEND, holidays_code="BE", years=(2026, 2028))
 
@@ -89,15 +89,28 @@ def test_issue_example_2026_12_01_tue_fri_exactly():
     assert by_phase == {"induction": 8, "maintenance": 4, "continuation": 9}
     # Weeks 1-4: twice weekly on the listed days.
     assert dates(sessions[:8]) == [
-        "2026-12-01", "2026-12-04", "2026-12-08", "2026-12-11",
-        "2026-12-15", "2026-12-18", "2026-12-22", "2026-12-25",
+        "2026-12-01",
+        "2026-12-04",
+        "2026-12-08",
+        "2026-12-11",
+        "2026-12-15",
+        "2026-12-18",
+        "2026-12-22",
+        "2026-12-25",
     ]
     # Weeks 5-8: the first listed weekday (Tuesday), counted from the course's first day.
     assert dates(sessions[8:12]) == ["2026-12-29", "2027-01-05", "2027-01-12", "2027-01-19"]
     # Week 9 starts 2027-01-26, then every 2 weeks up to the 26-week horizon (2027-05-31).
     assert dates(sessions[12:]) == [
-        "2027-01-26", "2027-02-09", "2027-02-23", "2027-03-09", "2027-03-23",
-        "2027-04-06", "2027-04-20", "2027-05-04", "2027-05-18",
+        "2027-01-26",
+        "2027-02-09",
+        "2027-02-23",
+        "2027-03-09",
+        "2027-03-23",
+        "2027-04-06",
+        "2027-04-20",
+        "2027-05-04",
+        "2027-05-18",
     ]
     assert [s.n for s in sessions] == list(range(1, 22))
     assert [(s.phase_session, s.phase_sessions) for s in sessions[8:12]] == [(1, 4), (2, 4), (3, 4), (4, 4)]
@@ -142,7 +155,9 @@ def test_fixed_phases_are_not_cut_by_a_short_horizon():
 )
 def test_first_day_is_first_listed_weekday_on_or_after_start(start, days, first):
     assert course_first_day(d(start), days[0]) == d(first)
-    sessions = schedule(d(start), days, IV_TWICE if len(days) == 2 else IV_THRICE, ALL_OPEN, d(start) + timedelta(weeks=8))
+    sessions = schedule(
+        d(start), days, IV_TWICE if len(days) == 2 else IV_THRICE, ALL_OPEN, d(start) + timedelta(weeks=8)
+    )
     assert sessions[0].date == d(first)
     assert sessions[0].planned == d(first)
 
@@ -153,17 +168,25 @@ def test_first_listed_day_anchors_weekly_phases_even_when_later_in_the_week():
     sessions = schedule(start, (FRI, TUE), TRD, ClinicCalendar(), horizon(d("2026-12-04"), 10))
     assert dates(sessions[:4]) == ["2026-12-04", "2026-12-08", "2026-12-11", "2026-12-15"]
     assert {s.date.weekday() for s in sessions if s.phase != "induction"} == {FRI}
-    assert [s for s in sessions if s.phase == "maintenance"][0].date == d("2027-01-01")
+    assert next(s for s in sessions if s.phase == "maintenance").date == d("2027-01-01")
 
 
 def test_thrice_weekly_mon_wed_fri():
     start = d("2026-11-02")
     sessions = schedule(start, (MON, WED, FRI), IV_THRICE, ClinicCalendar(), start + timedelta(weeks=4))
     assert dates(sessions) == [
-        "2026-11-02", "2026-11-04", "2026-11-06",
-        "2026-11-09", "2026-11-11", "2026-11-13",
-        "2026-11-16", "2026-11-18", "2026-11-20",
-        "2026-11-23", "2026-11-25", "2026-11-27",
+        "2026-11-02",
+        "2026-11-04",
+        "2026-11-06",
+        "2026-11-09",
+        "2026-11-11",
+        "2026-11-13",
+        "2026-11-16",
+        "2026-11-18",
+        "2026-11-20",
+        "2026-11-23",
+        "2026-11-25",
+        "2026-11-27",
     ]
     assert all(s.phase_sessions == 12 for s in sessions)
 
@@ -179,8 +202,15 @@ def test_planned_dates_do_not_depend_on_the_calendar():
     start = d("2026-12-01")
     plan = planned_dates(start, (TUE, FRI), TRD, horizon(start, 26))
     assert [p.isoformat() for _, _, p in plan][:9] == [
-        "2026-12-01", "2026-12-04", "2026-12-08", "2026-12-11",
-        "2026-12-15", "2026-12-18", "2026-12-22", "2026-12-25", "2026-12-29",
+        "2026-12-01",
+        "2026-12-04",
+        "2026-12-08",
+        "2026-12-11",
+        "2026-12-15",
+        "2026-12-18",
+        "2026-12-22",
+        "2026-12-25",
+        "2026-12-29",
     ]
     assert [w for _, w, _ in plan][12:15] == [8, 10, 12]  # weeks counted from the first day (0-based)
 
@@ -193,7 +223,12 @@ def test_christmas_moves_friday_to_monday_and_cascades_to_tuesday(be_calendar):
     sessions = schedule(start, (TUE, FRI), TRD, be_calendar, horizon(start, 26))
     s8, s9, s10 = sessions[7], sessions[8], sessions[9]
     # Friday 2026-12-25 is closed (Christmas); the weekend too: Monday 12-28.
-    assert (s8.phase, s8.planned, s8.date, s8.moved_from) == ("induction", d("2026-12-25"), d("2026-12-28"), d("2026-12-25"))
+    assert (s8.phase, s8.planned, s8.date, s8.moved_from) == (
+        "induction",
+        d("2026-12-25"),
+        d("2026-12-28"),
+        d("2026-12-25"),
+    )
     assert s8.reason == "public holiday (Christmas Day)"
     # Tuesday 12-29 would be the day after: it moves only as far as the 2-day gap needs.
     assert (s9.phase, s9.date, s9.moved_from) == ("maintenance", d("2026-12-30"), d("2026-12-29"))
@@ -255,7 +290,7 @@ def test_skipping_a_tuesday_moves_only_that_session():
 
 
 def test_skip_on_new_years_eve_and_holiday_year_end(be_calendar):
-    from ketplan.clinic import clinic_calendar
+    from ketplan.io.clinic_calendar import clinic_calendar
 
     calendar = clinic_calendar(WEEKEND, [d("2026-12-31")], "BE", (2026, 2028))
     start = d("2026-12-28")  # a Monday; --days mon,thu
@@ -332,7 +367,9 @@ def test_a_closure_run_longer_than_the_search_limit_is_refused():
     start = d("2027-01-05")
     closed = {start + timedelta(days=i): "date skipped (--skip)" for i in range(MAX_SEARCH_DAYS + 1)}
     with pytest.raises(InputError) as error:
-        schedule(start, (TUE, FRI), TRD, ClinicCalendar(closed_weekdays=frozenset(), closed_dates=closed), d("2027-06-01"))
+        schedule(
+            start, (TUE, FRI), TRD, ClinicCalendar(closed_weekdays=frozenset(), closed_dates=closed), d("2027-06-01")
+        )
     assert error.value.field == "skip"
     assert f"{MAX_SEARCH_DAYS} days" in str(error.value)
 
@@ -341,10 +378,12 @@ def test_a_closure_run_just_inside_the_search_limit_is_bridged():
     start = d("2027-01-05")
     run = MAX_SEARCH_DAYS - 1
     closed = {start + timedelta(days=i): "date skipped (--skip)" for i in range(run)}
-    sessions = schedule(start, (TUE, FRI), IV_TWICE, ClinicCalendar(closed_weekdays=frozenset(), closed_dates=closed), d("2027-02-05"))
+    sessions = schedule(
+        start, (TUE, FRI), IV_TWICE, ClinicCalendar(closed_weekdays=frozenset(), closed_dates=closed), d("2027-02-05")
+    )
     assert sessions[0].date == start + timedelta(days=run)
     assert len(sessions) == 8
-    gaps = [(b.date - a.date).days for a, b in zip(sessions, sessions[1:])]
+    gaps = [(b.date - a.date).days for a, b in pairwise(sessions)]
     assert gaps == [2] * 7  # the stacked sessions keep exactly the minimum gap
 
 
@@ -352,7 +391,9 @@ def test_search_limit_error_names_the_date_the_search_started_from():
     start = d("2027-01-05")
     closed = {start + timedelta(days=i): "date skipped (--skip)" for i in range(MAX_SEARCH_DAYS + 10)}
     with pytest.raises(InputError) as error:
-        schedule(start, (TUE, FRI), TRD, ClinicCalendar(closed_weekdays=frozenset(), closed_dates=closed), d("2027-06-01"))
+        schedule(
+            start, (TUE, FRI), TRD, ClinicCalendar(closed_weekdays=frozenset(), closed_dates=closed), d("2027-06-01")
+        )
     assert "2027-01-05" in str(error.value)
 
 
@@ -469,7 +510,7 @@ def test_choose_weekdays_refuses_when_open_days_cannot_hold_the_pattern():
 
 def _circular_gaps(days) -> list[int]:
     points = sorted(days)
-    return [b - a for a, b in zip(points, points[1:])] + [points[0] + 7 - points[-1]]
+    return [b - a for a, b in pairwise(points)] + [points[0] + 7 - points[-1]]
 
 
 def _valid_patterns(n: int, gap: int, open_days) -> list[tuple[int, ...]]:
@@ -510,7 +551,9 @@ def test_choose_weekdays_properties(start, per_week, closed):
 
 def _patterns(size: int, gap: int) -> list[tuple[int, ...]]:
     """Every ordered --days list of `size` weekdays whose circular gaps are all >= gap."""
-    return [p for c in combinations(range(7), size) if size == 1 or min(_circular_gaps(c)) >= gap for p in permutations(c)]
+    return [
+        p for c in combinations(range(7), size) if size == 1 or min(_circular_gaps(c)) >= gap for p in permutations(c)
+    ]
 
 
 @st.composite
@@ -523,11 +566,23 @@ def phase_lists(draw):
         open_ended = last and draw(st.booleans())
         gap = draw(st.integers(1, 2))
         if draw(st.booleans()):
-            phases.append(PhaseSpec(f"p{i}", sessions_per_week=draw(st.integers(1, 3)),
-                                    weeks=None if open_ended else draw(st.integers(1, 6)), min_gap_days=gap))
+            phases.append(
+                PhaseSpec(
+                    f"p{i}",
+                    sessions_per_week=draw(st.integers(1, 3)),
+                    weeks=None if open_ended else draw(st.integers(1, 6)),
+                    min_gap_days=gap,
+                )
+            )
         else:
-            phases.append(PhaseSpec(f"p{i}", interval_weeks=draw(st.integers(1, 4)),
-                                    weeks=None if open_ended else draw(st.integers(1, 8)), min_gap_days=gap))
+            phases.append(
+                PhaseSpec(
+                    f"p{i}",
+                    interval_weeks=draw(st.integers(1, 4)),
+                    weeks=None if open_ended else draw(st.integers(1, 8)),
+                    min_gap_days=gap,
+                )
+            )
         if last:
             break
     return tuple(phases)
@@ -630,7 +685,7 @@ def test_schedule_properties_with_belgian_holidays(course, be_calendar_wide):
 
 @pytest.fixture(scope="module")
 def be_calendar_wide() -> ClinicCalendar:
-    from ketplan.clinic import clinic_calendar
+    from ketplan.io.clinic_calendar import clinic_calendar
 
     return clinic_calendar(WEEKEND, holidays_code="BE", years=(2026, 2040))
 
@@ -654,7 +709,7 @@ def test_no_closure_schedule_lands_on_planned_weekdays(start, shape, weeks):
             assert (s.date - first).days % 7 == 0
     cont = [s for s in sessions if s.phase == "continuation"]
     step = 14 if shape == "esketamine-trd" else 7
-    assert all((b.date - a.date).days == step for a, b in zip(cont, cont[1:]))
+    assert all((b.date - a.date).days == step for a, b in pairwise(cont))
     if cont:
         assert cont[0].date == first + timedelta(weeks=8)
         assert cont[-1].date <= horizon(first, weeks) < cont[-1].date + timedelta(days=step)

@@ -40,7 +40,12 @@ def loaded(*args: str, cwd=None) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("KETPLAN_DEBUG", "PYDANTIC_DISABLE_PLUGINS")}
     env.update({"NO_COLOR": "1", "TZ": "UTC", "SOURCE_DATE_EPOCH": "1798761600"})
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, json.dumps(list(args))], capture_output=True, text=True, timeout=120, env=env, cwd=cwd
+        [sys.executable, "-c", PROBE, json.dumps(list(args))],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        cwd=cwd,
     )
     report = json.loads(done.stderr.rsplit("PROBE ", 1)[1])
     report["modules"] = set(report["modules"])
@@ -54,7 +59,9 @@ def heavy(modules: set[str]) -> set[str]:
 def test_importing_the_cli_imports_nothing_heavy():
     done = subprocess.run(
         [sys.executable, "-c", "import json, sys, ketplan.cli; print(json.dumps(sorted(sys.modules)))"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     modules = set(json.loads(done.stdout))
     assert heavy(modules) == set()
@@ -108,4 +115,3 @@ def test_plan_builds_the_protocol_models_without_pydantic_plugin_discovery(tmp_p
     roster = tmp_path / "roster.csv"
     roster.write_text("id,route,start,weight,weeks\nP01,iv,2026-12-07,70kg,4\n", encoding="utf-8")
     assert loaded("plan", "--roster", str(roster))["plugin_scan"] is False
-

@@ -28,7 +28,19 @@ pytestmark = pytest.mark.skipif(
     not KETPLAN.exists(), reason=f"the ketplan console script is not installed next to {sys.executable}"
 )
 
-LONG_PLAN = ["plan", "--route", "intranasal", "--start", "2026-12-01", "--weeks", "156", "--every", "1", "--tz", "Europe/Brussels"]
+LONG_PLAN = [
+    "plan",
+    "--route",
+    "intranasal",
+    "--start",
+    "2026-12-01",
+    "--weeks",
+    "156",
+    "--every",
+    "1",
+    "--tz",
+    "Europe/Brussels",
+]
 NASAL = ["plan", "--route", "intranasal", "--start", "2026-12-01", "--tz", "UTC"]
 INTERNAL = "internal failure (RuntimeError: boom)"
 
@@ -40,8 +52,9 @@ def _env(**extra: str) -> dict[str, str]:
 
 
 def run(*args: str, cwd: Path | None = None, **env: str) -> subprocess.CompletedProcess:
-    return subprocess.run([str(KETPLAN), *args], capture_output=True, text=True, encoding="utf-8",
-                          timeout=120, env=_env(**env), cwd=cwd)
+    return subprocess.run(
+        [str(KETPLAN), *args], capture_output=True, text=True, encoding="utf-8", timeout=120, env=_env(**env), cwd=cwd
+    )
 
 
 def assert_one_error_line(process: subprocess.CompletedProcess, code: int) -> str:
@@ -102,7 +115,9 @@ def test_a_reader_gone_before_the_first_write_ends_quietly_with_exit_1(args):
 @pytest.mark.parametrize("args", [[*NASAL, "--format", "csv"], ["dose", "--weight", "70kg"]], ids=["plan-csv", "dose"])
 def test_a_full_disk_on_stdout_is_one_line_and_exit_1(args):
     with open("/dev/full", "w") as full:
-        process = subprocess.run([str(KETPLAN), *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, env=_env())
+        process = subprocess.run(
+            [str(KETPLAN), *args], stdout=full, stderr=subprocess.PIPE, text=True, timeout=120, env=_env()
+        )
     assert process.returncode == 1
     assert "Traceback" not in process.stderr
     lines = process.stderr.splitlines()
@@ -137,7 +152,7 @@ def _failing(args: list[str], target: str, **env: str) -> subprocess.CompletedPr
     [
         (["dose", "--weight", "70kg"], "ketplan.core.dosing.weight_based_dose"),
         ([*NASAL, "--format", "json"], "ketplan.core.plan.build_plan"),
-        (["protocols"], "ketplan.catalog.shipped_protocols"),
+        (["protocols"], "ketplan.io.catalog.shipped_protocols"),
     ],
     ids=["dose", "plan", "protocols"],
 )
@@ -223,7 +238,9 @@ def test_a_missing_folder_or_a_folder_as_target_is_refused(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user (root writes anywhere)")
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user (root writes anywhere)"
+)
 def test_an_unwritable_folder_leaves_nothing(tmp_path: Path):
     folder = tmp_path / "locked"
     folder.mkdir()
@@ -251,7 +268,9 @@ def _full_disk(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
         main()
         """
     )
-    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=_env(), cwd=cwd)
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=_env(), cwd=cwd
+    )
 
 
 def test_a_full_disk_leaves_no_partial_file(tmp_path: Path):
@@ -265,7 +284,9 @@ def test_a_full_disk_leaves_no_partial_file(tmp_path: Path):
 def test_a_full_disk_with_force_keeps_the_old_file(tmp_path: Path):
     target = tmp_path / "plan.json"
     target.write_text('{"old": true}\n', encoding="utf-8")
-    line = assert_one_error_line(_full_disk([*NASAL, "--format", "json", "--output", str(target), "--force"], tmp_path), 2)
+    line = assert_one_error_line(
+        _full_disk([*NASAL, "--format", "json", "--output", str(target), "--force"], tmp_path), 2
+    )
     assert "cannot write" in line
     assert target.read_text(encoding="utf-8") == '{"old": true}\n'
     assert leftovers(tmp_path) == []
@@ -277,7 +298,9 @@ def test_bad_input_writes_no_file(tmp_path: Path):
     assert list(tmp_path.iterdir()) == []
 
 
-@pytest.mark.skipif(not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs (a folder nobody, root included, can create files in)")
+@pytest.mark.skipif(
+    not Path("/sys/kernel").is_dir(), reason="needs Linux sysfs (a folder nobody, root included, can create files in)"
+)
 def test_a_folder_nobody_can_write_gives_one_line_and_no_file():
     line = assert_one_error_line(run(*NASAL, "--output", "/sys/ketplan-plan.txt"), 2)
     assert line.startswith("ketplan: error: cannot write /sys/ketplan-plan.txt")

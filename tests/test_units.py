@@ -159,7 +159,14 @@ def test_lb_boundary_is_checked_after_conversion():
 
 @pytest.mark.parametrize(
     "text, cm",
-    [("170cm", 170.0), ("170 cm", 170.0), ("66in", 66 * 2.54), ("66 in", 66 * 2.54), ("100cm", 100.0), ("250cm", 250.0)],
+    [
+        ("170cm", 170.0),
+        ("170 cm", 170.0),
+        ("66in", 66 * 2.54),
+        ("66 in", 66 * 2.54),
+        ("100cm", 100.0),
+        ("250cm", 250.0),
+    ],
 )
 def test_parse_height_accepts_cm_and_in(text, cm):
     height = parse_height(text)

@@ -25,8 +25,11 @@ class KetplanGroup(TyperGroup):
         argv = _debug_first(list(sys.argv[1:] if args is None else args))
         code = run_guarded(
             lambda: super(KetplanGroup, self).main(
-                args=argv, prog_name=prog_name or "ketplan", complete_var=complete_var,
-                standalone_mode=False, **extra,
+                args=argv,
+                prog_name=prog_name or "ketplan",
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
             ),
             debug=argv[:1] == ["--debug"] or os.environ.get("KETPLAN_DEBUG", "") not in ("", "0"),
         )
@@ -70,8 +73,12 @@ def _print_version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    version: bool = typer.Option(False, "--version", callback=_print_version, is_eager=True, help="Show the version and exit."),
-    debug: bool = typer.Option(False, "--debug", help="Show a full traceback on an internal failure (or set KETPLAN_DEBUG=1)."),
+    version: bool = typer.Option(
+        False, "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+    ),
+    debug: bool = typer.Option(
+        False, "--debug", help="Show a full traceback on an internal failure (or set KETPLAN_DEBUG=1)."
+    ),
 ) -> None:
     """ketplan: ketamine and esketamine treatment planner."""
 

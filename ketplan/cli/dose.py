@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import typer
 
+from ketplan.cli import app
 from ketplan.cli.options import FORMAT_HELP, DoseFormat
 from ketplan.core.dosing import Sex, WeightBasis
-
-from ketplan.cli import app
 
 
 @app.command(
@@ -16,15 +15,36 @@ from ketplan.cli import app
     "Exit codes: 0 success; 2 invalid input or refused dose; 1 internal failure.",
 )
 def dose_command(
-    weight: str = typer.Option(..., "--weight", "-w", help="Body weight with unit: 70kg, 154lb, '154 lb'. A bare number is read as kg."),
-    mg_per_kg: float = typer.Option(0.5, "--mg-per-kg", help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override."),
-    minutes: float = typer.Option(40.0, "--minutes", help="Infusion length in minutes (studies: 40-100; 40 is standard)."),
-    concentration: float = typer.Option(10.0, "--concentration", help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted)."),
-    final_volume: float = typer.Option(100.0, "--final-volume", help="Total infusion volume in mL after dilution (local policy; ketplan default 100)."),
-    height: str | None = typer.Option(None, "--height", help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight."),
-    sex: Sex | None = typer.Option(None, "--sex", case_sensitive=False, help="Sex for the Devine ideal-body-weight formula."),
-    dosing_weight: WeightBasis = typer.Option(WeightBasis.actual, "--dosing-weight", case_sensitive=False, help="Weight the mg/kg dose is based on: actual, ideal (Devine) or adjusted (IBW + 0.4 x excess)."),
-    age: int | None = typer.Option(None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."),
+    weight: str = typer.Option(
+        ..., "--weight", "-w", help="Body weight with unit: 70kg, 154lb, '154 lb'. A bare number is read as kg."
+    ),
+    mg_per_kg: float = typer.Option(
+        0.5, "--mg-per-kg", help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override."
+    ),
+    minutes: float = typer.Option(
+        40.0, "--minutes", help="Infusion length in minutes (studies: 40-100; 40 is standard)."
+    ),
+    concentration: float = typer.Option(
+        10.0, "--concentration", help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted)."
+    ),
+    final_volume: float = typer.Option(
+        100.0, "--final-volume", help="Total infusion volume in mL after dilution (local policy; ketplan default 100)."
+    ),
+    height: str | None = typer.Option(
+        None, "--height", help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight."
+    ),
+    sex: Sex | None = typer.Option(
+        None, "--sex", case_sensitive=False, help="Sex for the Devine ideal-body-weight formula."
+    ),
+    dosing_weight: WeightBasis = typer.Option(
+        WeightBasis.actual,
+        "--dosing-weight",
+        case_sensitive=False,
+        help="Weight the mg/kg dose is based on: actual, ideal (Devine) or adjusted (IBW + 0.4 x excess).",
+    ),
+    age: int | None = typer.Option(
+        None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."
+    ),
     output_format: DoseFormat = typer.Option(DoseFormat.table, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Compute one IV racemic ketamine dose: mg, mL to draw, infusion volume and pump rate.

@@ -87,7 +87,7 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
             say(f"cannot write the output: {error.strerror or error}")
             return EXIT_INTERNAL
         return _internal(error, debug)
-    except Exception as error:  # noqa: BLE001 - the one place that catches everything
+    except Exception as error:
         return _internal(error, debug)
     if isinstance(result, int) and not isinstance(result, bool):
         return result

@@ -29,7 +29,10 @@ class ListFormat(str, Enum):
 FORMAT_HELP = "table: a readable table (plain text when stdout is not a terminal); json: one JSON object for scripts."
 
 OutputOption = typer.Option(
-    None, "--output", "-o", help="Write to this file instead of stdout ('-' for stdout). Never overwrites without --force."
+    None,
+    "--output",
+    "-o",
+    help="Write to this file instead of stdout ('-' for stdout). Never overwrites without --force.",
 )
 ForceOption = typer.Option(False, "--force", help="Allow --output to replace an existing file.")
 

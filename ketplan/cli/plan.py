@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import typer
 
 from ketplan.cli import app
@@ -28,48 +30,143 @@ ROSTER_HELP = (
 
 @app.command("plan", epilog=PLAN_EPILOG)
 def plan_command(
-    route: str | None = typer.Option(None, "--route", "-r", help="intranasal (esketamine), iv, im, sc or oral (racemic ketamine). Picks the route's default protocol."),
+    route: str | None = typer.Option(
+        None,
+        "--route",
+        "-r",
+        help="intranasal (esketamine), iv, im, sc or oral (racemic ketamine). Picks the route's default protocol.",
+    ),
     start: str | None = typer.Option(None, "--start", "-s", help="First possible session date, YYYY-MM-DD. Required."),
-    weight: str | None = typer.Option(None, "--weight", "-w", help="Body weight with unit (70kg, 154lb); required for weight-based (racemic) protocols."),
-    protocol: str | None = typer.Option(None, "--protocol", "-p", help="A protocol id (see `ketplan protocols`) or a path to your own .toml protocol file."),
-    days: str | None = typer.Option(None, "--days", help="Session weekdays, e.g. tue,fri or mon,wed,fri; the first listed day anchors weekly phases. Default: chosen from --start and shown."),
-    time: str | None = typer.Option(None, "--time", help="Session start, 24-hour HH:MM (default 09:00). Times skipped by a DST change move forward by the gap; repeated times use the first occurrence."),
-    tz: str | None = typer.Option(None, "--tz", help="IANA time zone, e.g. Europe/Brussels (default: this machine's zone)."),
-    weeks: int | None = typer.Option(None, "--weeks", help="Length of the plan in weeks from the first session (default 26, at most 156)."),
+    weight: str | None = typer.Option(
+        None,
+        "--weight",
+        "-w",
+        help="Body weight with unit (70kg, 154lb); required for weight-based (racemic) protocols.",
+    ),
+    protocol: str | None = typer.Option(
+        None,
+        "--protocol",
+        "-p",
+        help="A protocol id (see `ketplan protocols`) or a path to your own .toml protocol file.",
+    ),
+    days: str | None = typer.Option(
+        None,
+        "--days",
+        help="Session weekdays, e.g. tue,fri or mon,wed,fri; the first listed day anchors weekly phases. Default: chosen from --start and shown.",
+    ),
+    time: str | None = typer.Option(
+        None,
+        "--time",
+        help="Session start, 24-hour HH:MM (default 09:00). Times skipped by a DST change move forward by the gap; repeated times use the first occurrence.",
+    ),
+    tz: str | None = typer.Option(
+        None, "--tz", help="IANA time zone, e.g. Europe/Brussels (default: this machine's zone)."
+    ),
+    weeks: int | None = typer.Option(
+        None, "--weeks", help="Length of the plan in weeks from the first session (default 26, at most 156)."
+    ),
     until: str | None = typer.Option(None, "--until", help="Last date of the plan, YYYY-MM-DD (instead of --weeks)."),
-    dose: int | None = typer.Option(None, "--dose", help="Esketamine dose from session 2: 56 (default) or 84 mg; 84 mg only after a 56 mg start."),
-    first_dose: int | None = typer.Option(None, "--first-dose", help="Esketamine first dose; 28 mg only with --age 65 or over (ex-US labels), with a warning."),
-    every: int | None = typer.Option(None, "--every", help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week."),
-    mg_per_kg: float | None = typer.Option(None, "--mg-per-kg", help="Racemic ketamine dose in mg/kg (protocol default, within the protocol's range; IV 0.1-1.0)."),
+    dose: int | None = typer.Option(
+        None, "--dose", help="Esketamine dose from session 2: 56 (default) or 84 mg; 84 mg only after a 56 mg start."
+    ),
+    first_dose: int | None = typer.Option(
+        None,
+        "--first-dose",
+        help="Esketamine first dose; 28 mg only with --age 65 or over (ex-US labels), with a warning.",
+    ),
+    every: int | None = typer.Option(
+        None, "--every", help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week."
+    ),
+    mg_per_kg: float | None = typer.Option(
+        None,
+        "--mg-per-kg",
+        help="Racemic ketamine dose in mg/kg (protocol default, within the protocol's range; IV 0.1-1.0).",
+    ),
     age: int | None = typer.Option(None, "--age", help="Age in years: under 18 refused; 65 or over adds warnings."),
-    height: str | None = typer.Option(None, "--height", help="Height with unit (170cm, 66in), for BMI and ideal/adjusted weight."),
+    height: str | None = typer.Option(
+        None, "--height", help="Height with unit (170cm, 66in), for BMI and ideal/adjusted weight."
+    ),
     sex: str | None = typer.Option(None, "--sex", help="female or male (Devine ideal body weight)."),
     dosing_weight: str | None = typer.Option(None, "--dosing-weight", help="actual (default), ideal or adjusted."),
-    closed: str | None = typer.Option(None, "--closed", help="Weekdays the clinic is closed (default sat,sun; 'none' for none)."),
-    skip: list[str] | None = typer.Option(None, "--skip", help="A closed date, YYYY-MM-DD; repeat the option or separate dates with commas."),
-    holidays: str | None = typer.Option(None, "--holidays", help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ..."),
+    closed: str | None = typer.Option(
+        None, "--closed", help="Weekdays the clinic is closed (default sat,sun; 'none' for none)."
+    ),
+    skip: list[str] | None = typer.Option(
+        None, "--skip", help="A closed date, YYYY-MM-DD; repeat the option or separate dates with commas."
+    ),
+    holidays: str | None = typer.Option(
+        None, "--holidays", help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ..."
+    ),
     label: str | None = typer.Option(None, "--label", help="Pseudonymous patient label such as P01 (never a name)."),
-    screen_every: int | None = typer.Option(None, "--screen-every", help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12)."),
-    output_format: PlanFormat | None = typer.Option(None, "--format", "-f", help="table (default), json (one object), csv (one row per session) or ics (iCalendar); with --roster: jsonl (default), csv or ics."),
-    output: str | None = typer.Option(None, "--output", "-o", help="Write to this file ('-' for stdout). Never overwrites without --force; writes atomically."),
-    force: bool = typer.Option(False, "--force", help="Allow --output (with --roster --format ics: the files in --output-dir) to replace existing files."),
-    remind: str = typer.Option("default", "--remind", help="ics reminders: default (evening before + 1 h before), none, or a list such as evening,2h,30m."),
-    stamp: str | None = typer.Option(None, "--stamp", help="ics DTSTAMP as ISO 8601 UTC (e.g. 2026-11-01T00:00:00Z) for byte-identical files; or set SOURCE_DATE_EPOCH."),
+    screen_every: int | None = typer.Option(
+        None,
+        "--screen-every",
+        help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12).",
+    ),
+    output_format: PlanFormat | None = typer.Option(
+        None,
+        "--format",
+        "-f",
+        help="table (default), json (one object), csv (one row per session) or ics (iCalendar); with --roster: jsonl (default), csv or ics.",
+    ),
+    output: str | None = typer.Option(
+        None,
+        "--output",
+        "-o",
+        help="Write to this file ('-' for stdout). Never overwrites without --force; writes atomically.",
+    ),
+    force: bool = typer.Option(
+        False,
+        "--force",
+        help="Allow --output (with --roster --format ics: the files in --output-dir) to replace existing files.",
+    ),
+    remind: str = typer.Option(
+        "default",
+        "--remind",
+        help="ics reminders: default (evening before + 1 h before), none, or a list such as evening,2h,30m.",
+    ),
+    stamp: str | None = typer.Option(
+        None,
+        "--stamp",
+        help="ics DTSTAMP as ISO 8601 UTC (e.g. 2026-11-01T00:00:00Z) for byte-identical files; or set SOURCE_DATE_EPOCH.",
+    ),
     roster: str | None = typer.Option(None, "--roster", help=ROSTER_HELP),
-    output_dir: str | None = typer.Option(None, "--output-dir", help="With --roster --format ics: an existing folder that receives one ID.ics per patient (same no-clobber rules as --output)."),
+    output_dir: str | None = typer.Option(
+        None,
+        "--output-dir",
+        help="With --roster --format ics: an existing folder that receives one ID.ics per patient (same no-clobber rules as --output).",
+    ),
 ) -> None:
     """Plan a course: dated sessions with doses, moved around closed days, with checkpoints and sources.
 
     Clinical decision support only: not a substitute for clinical judgement or the product label.
     """
     _load_protocol_models()
-    from ketplan.controller import PlanOptions
+    from ketplan.app.planning import PlanOptions
 
     options = PlanOptions(
-        route=route, start=start, weight=weight, protocol=protocol, days=days, time=time, tz=tz,
-        weeks=weeks, until=until, dose=dose, first_dose=first_dose, every=every, mg_per_kg=mg_per_kg,
-        age=age, height=height, sex=sex, dosing_weight=dosing_weight, closed=closed, skip=list(skip or []),
-        holidays=holidays, label=label, screen_every=screen_every,
+        route=route,
+        start=start,
+        weight=weight,
+        protocol=protocol,
+        days=days,
+        time=time,
+        tz=tz,
+        weeks=weeks,
+        until=until,
+        dose=dose,
+        first_dose=first_dose,
+        every=every,
+        mg_per_kg=mg_per_kg,
+        age=age,
+        height=height,
+        sex=sex,
+        dosing_weight=dosing_weight,
+        closed=closed,
+        skip=list(skip or []),
+        holidays=holidays,
+        label=label,
+        screen_every=screen_every,
     )
     if roster is not None:
         _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp)
@@ -78,9 +175,9 @@ def plan_command(
 
 
 def _plan_one(options, output_format, output, output_dir, force, remind, stamp) -> None:
-    from ketplan.clinic import system_zone_name
-    from ketplan.controller import plan_from_text
-    from ketplan.files import write_output
+    from ketplan.app.planning import plan_from_text
+    from ketplan.io.clinic_calendar import system_zone_name
+    from ketplan.io.files import write_output
 
     _refuse_roster_only(output_format, output_dir)
     output_format = output_format or PlanFormat.table
@@ -128,7 +225,8 @@ def _load_protocol_models() -> None:
     import sys
 
     if "ketplan.core.protocol" in sys.modules or "PYDANTIC_DISABLE_PLUGINS" in os.environ:
-        import ketplan.core.protocol  # noqa: F401
+        import ketplan.core.protocol
+
         return
     os.environ["PYDANTIC_DISABLE_PLUGINS"] = "1"
     try:
@@ -154,18 +252,22 @@ def _refuse_ics_only(output_format: PlanFormat, remind: str, stamp: str | None) 
     if output_format is PlanFormat.ics:
         return
     if remind != "default":
-        raise InputError(f"--remind applies to --format ics (calendar reminders), not --format {output_format.value}", "remind")
+        raise InputError(
+            f"--remind applies to --format ics (calendar reminders), not --format {output_format.value}", "remind"
+        )
     if stamp is not None:
-        raise InputError(f"--stamp applies to --format ics (the calendar's DTSTAMP), not --format {output_format.value}", "stamp")
+        raise InputError(
+            f"--stamp applies to --format ics (the calendar's DTSTAMP), not --format {output_format.value}", "stamp"
+        )
 
 
 def _ics_settings(remind: str, stamp: str | None):
     import os
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ketplan.export.ics import parse_reminders, stamp_from
 
-    return parse_reminders(remind), stamp_from(stamp, os.environ, datetime.now(timezone.utc))
+    return parse_reminders(remind), stamp_from(stamp, os.environ, datetime.now(UTC))
 
 
 def _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp) -> None:
@@ -182,30 +284,43 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
         )
     output_format = output_format or PlanFormat.jsonl
     if output_format in (PlanFormat.table, PlanFormat.json):
-        raise InputError(f"--roster writes --format jsonl (the default), csv or ics, not {output_format.value}", "format")
+        raise InputError(
+            f"--roster writes --format jsonl (the default), csv or ics, not {output_format.value}", "format"
+        )
     _refuse_ics_only(output_format, remind, stamp)
     reminders = stamp_value = None
     target = folder = None
     if output_format is PlanFormat.ics:
-        from ketplan.batch import check_output_dir
+        from ketplan.app.roster import check_output_dir
 
         if output is not None:
-            raise InputError("--roster --format ics writes one file per patient: give --output-dir DIR, not --output", "output")
+            raise InputError(
+                "--roster --format ics writes one file per patient: give --output-dir DIR, not --output", "output"
+            )
         if output_dir is None:
             raise InputError("--roster --format ics needs --output-dir DIR (one ID.ics per patient)", "output_dir")
         folder = check_output_dir(output_dir)
         reminders, stamp_value = _ics_settings(remind, stamp)
     else:
         if output_dir is not None:
-            raise InputError("--output-dir is only for --roster --format ics; jsonl and csv go to stdout or --output FILE", "output_dir")
+            raise InputError(
+                "--output-dir is only for --roster --format ics; jsonl and csv go to stdout or --output FILE",
+                "output_dir",
+            )
         target = None if output in (None, "-") else _path(output)
 
-    from ketplan.batch import run_roster, summary
-    from ketplan.clinic import system_zone_name
+    from ketplan.app.roster import run_roster, summary
+    from ketplan.io.clinic_calendar import system_zone_name
 
     result = run_roster(
-        roster, output_format.value, output=target, output_dir=folder, force=force,
-        stamp=stamp_value, reminders=reminders, default_zone=system_zone_name(),
+        roster,
+        output_format.value,
+        output=target,
+        output_dir=folder,
+        force=force,
+        stamp=stamp_value,
+        reminders=reminders,
+        default_zone=system_zone_name(),
     )
     if result.failed:
         from ketplan.cli.errors import say

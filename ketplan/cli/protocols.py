@@ -19,7 +19,7 @@ protocols_app = typer.Typer(
 
 
 def _print_list(output_format: ListFormat) -> None:
-    from ketplan.catalog import shipped_protocols
+    from ketplan.io.catalog import shipped_protocols
 
     protocols = shipped_protocols()
     if output_format is ListFormat.json:
@@ -53,11 +53,13 @@ def list_command(
 
 @protocols_app.command("show", epilog="Example: ketplan protocols show iv-racemic-twice-weekly. " + EPILOG)
 def show_command(
-    protocol: str = typer.Argument(..., metavar="ID|FILE", help="A shipped protocol id (see 'ketplan protocols') or a path to a .toml file."),
+    protocol: str = typer.Argument(
+        ..., metavar="ID|FILE", help="A shipped protocol id (see 'ketplan protocols') or a path to a .toml file."
+    ),
     output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=FORMAT_HELP),
 ) -> None:
     """Show one protocol in full: phases, dose rule, session, instructions, monitoring, checkpoints, warnings, references."""
-    from ketplan.catalog import load_protocol
+    from ketplan.io.catalog import load_protocol
 
     loaded = load_protocol(protocol)
     if output_format is ListFormat.json:
@@ -79,8 +81,8 @@ def check_command(
 
     When any file is bad nothing is printed on stdout.
     """
-    from ketplan.catalog import read_protocol_file
     from ketplan.core.errors import KetplanError
+    from ketplan.io.catalog import read_protocol_file
 
     good: list[str] = []
     bad: list[KetplanError] = []

@@ -12,8 +12,6 @@ _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 
 
-
-
 def parse_iso_date(text: str, field: str = "start") -> date:
     """'2026-12-01' -> date. Impossible dates (2026-02-30, 2026-13-01) are refused with the reason."""
     option = option_name(field)

@@ -89,8 +89,10 @@ def choose_dosing_weight(
     """The weight a mg/kg dose is multiplied by, with the reason for any substitution."""
     basis = WeightBasis(basis)
     if height_cm is not None and (
-        isinstance(height_cm, bool) or not isinstance(height_cm, (int, float))
-        or not math.isfinite(height_cm) or not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM
+        isinstance(height_cm, bool)
+        or not isinstance(height_cm, (int, float))
+        or not math.isfinite(height_cm)
+        or not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM
     ):
         raise InputError(
             f"--height must lie within the plausible adult range {MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm", "height"
@@ -314,7 +316,8 @@ def weight_based_dose(
         raise InputError("--weight must be a number of kg", "weight")
     if not MIN_WEIGHT_KG <= weight_kg <= MAX_WEIGHT_KG:
         raise InputError(
-            f"--weight {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg", "weight"
+            f"--weight {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
+            "weight",
         )
     mg_per_kg = check_mg_per_kg(mg_per_kg, route, allowed_mg_per_kg)
     low, high = RACEMIC_MG_PER_KG_LIMITS[route]
@@ -391,8 +394,7 @@ def _check_concentration(concentration: float | None, route: str, warnings: list
         )
     if concentration not in MARKETED_CONCENTRATIONS_MG_PER_ML:
         warnings.append(
-            f"Concentration {concentration:g} mg/mL is not a marketed strength (10, 50, 100 mg/mL): "
-            "check the vial."
+            f"Concentration {concentration:g} mg/mL is not a marketed strength (10, 50, 100 mg/mL): check the vial."
         )
     if concentration >= MUST_DILUTE_MG_PER_ML and route == "iv":
         warnings.append(

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
-from itertools import combinations
+from datetime import UTC, date, datetime, time, timedelta
+from itertools import combinations, pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ketplan.core import dosing
@@ -116,7 +116,6 @@ class Plan:
         return tuple(WEEKDAY_NAMES[d] for d in self.weekdays)
 
 
-
 def resolve_zone(name: str) -> ZoneInfo:
     if not isinstance(name, str) or not name.strip() or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
         raise InputError(f"--tz {quoted(name)} is not an IANA time-zone name such as Europe/Brussels", "tz")
@@ -136,7 +135,7 @@ def local_start(day: date, at: time, zone: ZoneInfo) -> datetime:
     """
     naive = datetime.combine(day, at.replace(tzinfo=None, fold=0))
     aware = naive.replace(tzinfo=zone)
-    round_trip = aware.astimezone(timezone.utc).astimezone(zone)
+    round_trip = aware.astimezone(UTC).astimezone(zone)
     return round_trip
 
 
@@ -162,15 +161,14 @@ def clock_change_note(day: date, at: time, zone: ZoneInfo, start: datetime) -> s
     first, second = wall.replace(tzinfo=zone, fold=0), wall.replace(tzinfo=zone, fold=1)
     if first.utcoffset() != second.utcoffset():
         return (
-            f"{requested} occurs twice {where} (clocks go back): starts at the first {requested} "
-            f"({_utc_offset(start)})"
+            f"{requested} occurs twice {where} (clocks go back): starts at the first {requested} ({_utc_offset(start)})"
         )
     return None
 
 
 def add_minutes(start: datetime, minutes: int) -> datetime:
     """Elapsed-time arithmetic (through UTC), correct across a DST change."""
-    return (start.astimezone(timezone.utc) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
+    return (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
 
 
 def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: frozenset[int]) -> tuple[int, ...]:
@@ -183,12 +181,12 @@ def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: f
         for rest in combinations(others, sessions_per_week - 1):
             offsets = sorted((d - first) % 7 for d in rest)
             points = [0, *offsets]
-            gaps = [b - a for a, b in zip(points, points[1:])] + [7 - points[-1]]
+            gaps = [b - a for a, b in pairwise(points)] + [7 - points[-1]]
             if min(gaps) < min_gap:
                 continue
             score = (-min(gaps), offsets)
             if best is None or score < best[1]:
-                best = (tuple([first, *((first + o) % 7 for o in offsets)]), score)
+                best = ((first, *((first + o) % 7 for o in offsets)), score)
         if best is not None:
             return best[0]
     raise InputError(
@@ -237,19 +235,21 @@ def build_plan(request: PlanRequest) -> Plan:
         weight_dose = session_weight_doses[0]
         for dose in dict.fromkeys(session_weight_doses):
             warnings.extend(dose.warnings)
-        session_doses = [(d.dose_mg, None, note) for d, note in zip(session_weight_doses, titration_notes)]
+        session_doses = [
+            (d.dose_mg, None, note) for d, note in zip(session_weight_doses, titration_notes, strict=False)
+        ]
     else:
         warnings.extend(dosing.check_age(request.age))
         session_doses = _esketamine_doses(request, protocol.dose, len(scheduled), warnings)
 
     sessions = []
     clock_changed: list[int] = []
-    for index, (item, (dose_mg, devices, notes)) in enumerate(zip(scheduled, session_doses)):
+    for index, (item, (dose_mg, devices, notes)) in enumerate(zip(scheduled, session_doses, strict=False)):
         session_dose = session_weight_doses[index] if session_weight_doses else None
         if devices is not None and protocol.session.administration_from_devices:
             administration = dosing.esketamine_administration_minutes(int(dose_mg))
         elif weight_dose is not None and weight_dose.infusion_minutes is not None:
-            administration = int(round(weight_dose.infusion_minutes))
+            administration = round(weight_dose.infusion_minutes)
         else:
             administration = protocol.session.administration_minutes or 0
         start = local_start(item.date, request.time, zone)
@@ -314,7 +314,9 @@ def build_plan(request: PlanRequest) -> Plan:
 
 def check_start(start: date) -> None:
     if not MIN_YEAR <= start.year <= MAX_YEAR:
-        raise InputError(f"--start {start.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR} ketplan plans for", "start")
+        raise InputError(
+            f"--start {start.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR} ketplan plans for", "start"
+        )
 
 
 def _horizon_end(request: PlanRequest, first_day: date) -> date:
@@ -322,7 +324,9 @@ def _horizon_end(request: PlanRequest, first_day: date) -> date:
         raise InputError("give --weeks or --until, not both", "weeks")
     if request.until is not None:
         if request.until < first_day:
-            raise InputError(f"--until {request.until.isoformat()} is before the first session ({first_day.isoformat()})", "until")
+            raise InputError(
+                f"--until {request.until.isoformat()} is before the first session ({first_day.isoformat()})", "until"
+            )
         end = request.until
     else:
         weeks = DEFAULT_WEEKS if request.weeks is None else request.weeks
@@ -332,7 +336,9 @@ def _horizon_end(request: PlanRequest, first_day: date) -> date:
             raise InputError(f"--weeks {weeks} is longer than ketplan plans (at most 156 weeks, 3 years)", "weeks")
         end = first_day + timedelta(weeks=weeks) - timedelta(days=1)
     if (end - first_day).days > 156 * 7:
-        raise InputError("--until is more than 156 weeks (3 years) after the first session; plan a shorter horizon", "until")
+        raise InputError(
+            "--until is more than 156 weeks (3 years) after the first session; plan a shorter horizon", "until"
+        )
     return end
 
 
@@ -344,7 +350,9 @@ def _phase_specs(protocol: Protocol, every: int | None) -> tuple[list[PhaseSpec]
         allowed = flexible[-1].interval_weeks_allowed
         if isinstance(every, bool) or every not in allowed:
             shown = " or ".join(str(a) for a in allowed)
-            raise InputError(f"--every {every} is not allowed for {protocol.id}; use {shown} (weeks between sessions)", "every")
+            raise InputError(
+                f"--every {every} is not allowed for {protocol.id}; use {shown} (weeks between sessions)", "every"
+            )
     specs = []
     chosen = None
     for phase in protocol.phases:
@@ -377,7 +385,7 @@ def _check_weekday_gaps(days: tuple[int, ...], min_gap: int) -> None:
     if len(days) < 2:
         return
     points = sorted(days)
-    gaps = [b - a for a, b in zip(points, points[1:])] + [points[0] + 7 - points[-1]]
+    gaps = [b - a for a, b in pairwise(points)] + [points[0] + 7 - points[-1]]
     if min(gaps) < min_gap:
         shown = ",".join(WEEKDAY_NAMES[d] for d in days)
         raise InputError(
@@ -399,8 +407,12 @@ def _weight_doses(request: PlanRequest, rule: WeightDose, count: int):
             by_level[level] = _weight_dose(request, rule, level)
         doses.append(by_level[level])
         notes.append(
-            (f"Titration: {level:g} mg/kg if the previous dose was tolerated and response is incomplete; "
-             "otherwise repeat the previous dose (clinician decides).",) if n else ()
+            (
+                f"Titration: {level:g} mg/kg if the previous dose was tolerated and response is incomplete; "
+                "otherwise repeat the previous dose (clinician decides).",
+            )
+            if n
+            else ()
         )
     return doses, notes
 
@@ -408,7 +420,9 @@ def _weight_doses(request: PlanRequest, rule: WeightDose, count: int):
 def _weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None) -> dosing.WeightBasedDose:
     protocol = request.protocol
     if request.dose_mg is not None or request.first_dose_mg is not None:
-        raise InputError(f"--dose and --first-dose are esketamine doses; {protocol.id} is dosed in mg/kg (--mg-per-kg)", "dose")
+        raise InputError(
+            f"--dose and --first-dose are esketamine doses; {protocol.id} is dosed in mg/kg (--mg-per-kg)", "dose"
+        )
     if request.weight_kg is None:
         raise InputError(f"--weight is required for {protocol.id}: its dose is weight-based (mg/kg)", "weight")
     if mg_per_kg is None:
@@ -433,7 +447,10 @@ def _weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None
 def _esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warnings: list[str]):
     protocol = request.protocol
     if request.mg_per_kg is not None:
-        raise InputError(f"--mg-per-kg applies to weight-based protocols; {protocol.id} uses fixed esketamine doses (--dose)", "mg_per_kg")
+        raise InputError(
+            f"--mg-per-kg applies to weight-based protocols; {protocol.id} uses fixed esketamine doses (--dose)",
+            "mg_per_kg",
+        )
     later = rule.default_mg if request.dose_mg is None else request.dose_mg
     dosing.check_esketamine_dose(later, tuple(rule.allowed_mg))
     first = rule.first_dose_mg
@@ -455,13 +472,15 @@ def _esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warning
             raise UnsafeDoseError(
                 f"--first-dose {request.first_dose_mg} mg is not allowed for {protocol.id}; the first dose is "
                 f"{rule.first_dose_mg} mg"
-                + (f" ({rule.older_adult_first_dose_mg} mg possible at 65 or over)" if rule.older_adult_first_dose_mg else ""),
+                + (
+                    f" ({rule.older_adult_first_dose_mg} mg possible at 65 or over)"
+                    if rule.older_adult_first_dose_mg
+                    else ""
+                ),
                 "first_dose",
             )
     elif older and rule.older_adult_first_dose_mg and rule.older_adult_first_dose_mg != first:
-        warnings.append(
-            f"Age {request.age}: {rule.older_adult_note or 'consider the starting dose for older adults.'}"
-        )
+        warnings.append(f"Age {request.age}: {rule.older_adult_note or 'consider the starting dose for older adults.'}")
     doses = []
     previous = None
     for n in range(1, count + 1):
@@ -478,8 +497,9 @@ def _esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warning
     return doses
 
 
-def _verify_doses(protocol: Protocol, sessions: list[PlannedSession],
-                  dose: dosing.WeightBasedDose | None = None) -> None:
+def _verify_doses(
+    protocol: Protocol, sessions: list[PlannedSession], dose: dosing.WeightBasedDose | None = None
+) -> None:
     """Last line of defence: no session leaves the core with a dose outside its limits (the
     drug's hard limits and the protocol's own, whatever a protocol file or a caller asked for)."""
     weight_kg = dose.dosing_weight_kg if dose is not None else None
@@ -495,15 +515,23 @@ def _verify_doses(protocol: Protocol, sessions: list[PlannedSession],
             if session.n == 2 and protocol.dose.escalate_only_after_first:
                 allowed.add(56)
             if int(session.dose_mg) not in allowed or int(session.dose_mg) not in dosing.ESKETAMINE_DOSES_MG:
-                raise UnsafeDoseError(f"session {session.n}: {session.dose_mg:g} mg is outside {protocol.id}'s doses", "dose")
+                raise UnsafeDoseError(
+                    f"session {session.n}: {session.dose_mg:g} mg is outside {protocol.id}'s doses", "dose"
+                )
         else:
             low, high = dosing.RACEMIC_MG_PER_KG_LIMITS[protocol.route.value]
             # The protocol's own range, never wider than the drug's hard range.
             low, high = max(low, protocol.dose.min_mg_per_kg), min(high, protocol.dose.max_mg_per_kg)
-            if session.mg_per_kg is None or not math.isfinite(session.mg_per_kg) or not low <= session.mg_per_kg <= high:
+            if (
+                session.mg_per_kg is None
+                or not math.isfinite(session.mg_per_kg)
+                or not low <= session.mg_per_kg <= high
+            ):
                 raise UnsafeDoseError(f"session {session.n}: dose outside {low:g}-{high:g} mg/kg", "mg_per_kg")
-            if weight_kg is None or not math.isfinite(session.dose_mg) or not (
-                low * weight_kg - slack <= session.dose_mg <= high * weight_kg + slack
+            if (
+                weight_kg is None
+                or not math.isfinite(session.dose_mg)
+                or not (low * weight_kg - slack <= session.dose_mg <= high * weight_kg + slack)
             ):
                 raise UnsafeDoseError(
                     f"session {session.n}: {session.dose_mg:g} mg is outside {low:g}-{high:g} mg/kg", "mg_per_kg"
@@ -526,8 +554,13 @@ def _open_on_or_before(day: date, calendar: ClinicCalendar) -> date:
     return day
 
 
-def _checkpoints(protocol: Protocol, scheduled: list[ScheduledSession], screen_every: int | None,
-                 warnings: list[str], calendar: ClinicCalendar):
+def _checkpoints(
+    protocol: Protocol,
+    scheduled: list[ScheduledSession],
+    screen_every: int | None,
+    warnings: list[str],
+    calendar: ClinicCalendar,
+):
     """Checkpoint dates. Something done before the course (enrolment) falls on an open day on or
     before its date; periodic screens fall on the first session on or after they are due, since
     they are done with the patient at a visit; deadlines (REMS forms) stay on their date."""
@@ -537,13 +570,26 @@ def _checkpoints(protocol: Protocol, scheduled: list[ScheduledSession], screen_e
     first_date = scheduled[0].date
     last_date = scheduled[-1].date
     for rule in protocol.checkpoints:
-        common = dict(id=rule.id, title=rule.title, detail=rule.detail, sources=tuple(rule.sources), ketplan_default=rule.ketplan_default)
+        common = {
+            "id": rule.id,
+            "title": rule.title,
+            "detail": rule.detail,
+            "sources": tuple(rule.sources),
+            "ketplan_default": rule.ketplan_default,
+        }
         if rule.when is CheckpointWhen.before_first_session:
-            out.append(Checkpoint(date=_open_on_or_before(first_date + timedelta(days=rule.offset_days), calendar), **common))
+            out.append(
+                Checkpoint(date=_open_on_or_before(first_date + timedelta(days=rule.offset_days), calendar), **common)
+            )
         elif rule.when is CheckpointWhen.after_each_session:
             for s in scheduled:
-                out.append(Checkpoint(date=s.date + timedelta(days=rule.offset_days), session_n=s.n,
-                                      **{**common, "title": f"{rule.title} (session {s.n})"}))
+                out.append(
+                    Checkpoint(
+                        date=s.date + timedelta(days=rule.offset_days),
+                        session_n=s.n,
+                        **{**common, "title": f"{rule.title} (session {s.n})"},
+                    )
+                )
         elif rule.when is CheckpointWhen.end_of_phase:
             in_phase = [s for s in scheduled if s.phase == rule.phase]
             if in_phase:
@@ -557,8 +603,13 @@ def _checkpoints(protocol: Protocol, scheduled: list[ScheduledSession], screen_e
             due = in_phases[0].date + timedelta(weeks=interval)
             while due <= in_phases[-1].date:
                 visit = next(s for s in in_phases if s.date >= due)
-                out.append(Checkpoint(date=visit.date, session_n=visit.n,
-                                      **{**common, "title": f"{rule.title} (at session {visit.n})"}))
+                out.append(
+                    Checkpoint(
+                        date=visit.date,
+                        session_n=visit.n,
+                        **{**common, "title": f"{rule.title} (at session {visit.n})"},
+                    )
+                )
                 due += timedelta(weeks=interval)
         elif rule.when is CheckpointWhen.course_weeks:
             day = first_date + timedelta(weeks=rule.weeks) + timedelta(days=rule.offset_days)

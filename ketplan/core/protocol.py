@@ -1,4 +1,4 @@
-"""Protocol models: what a file in schedules/ may say, validated by pydantic.
+"""Protocol models: what a file in protocols/ may say, validated by pydantic.
 
 A protocol is data: the dose rule, the phases of the course, the session length, the patient
 instructions, the monitoring steps and the checkpoints, each tied to a reference or marked
@@ -160,9 +160,7 @@ class Phase(Sourced):
             if any(not 1 <= w <= 4 for w in self.interval_weeks_allowed):
                 raise ValueError("`interval_weeks_allowed` values must be 1-4 weeks")
         if self.sessions_per_week is not None and self.min_gap_days * self.sessions_per_week > 7:
-            raise ValueError(
-                f"{self.sessions_per_week} sessions a week cannot keep {self.min_gap_days} days apart"
-            )
+            raise ValueError(f"{self.sessions_per_week} sessions a week cannot keep {self.min_gap_days} days apart")
         return self
 
 

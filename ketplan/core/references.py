@@ -1,6 +1,6 @@
 """Sources behind the numbers that live in code rather than in a protocol file.
 
-Protocol files in schedules/ carry their own references; these are the ones the dose
+Protocol files in protocols/ carry their own references; these are the ones the dose
 engine itself rests on (the allowed range, the weight formulas, the unit factors).
 """
 

@@ -58,7 +58,6 @@ def _split_quantity(text: str, field: str, example: str) -> tuple[float, str]:
     return float(match["number"]), match["unit"].lower()
 
 
-
 def parse_weight(text: str) -> Weight:
     """Read a body weight such as '70kg', '70.5 kg', '154 lb' or '70' (kg assumed)."""
     number, unit_text = _split_quantity(text, "weight", "70kg or 154lb")
@@ -80,7 +79,9 @@ def parse_height(text: str) -> Height:
     number, unit_text = _split_quantity(text, "height", "170cm or 66in")
     unit = _HEIGHT_UNITS.get(unit_text)
     if unit is None:
-        raise InputError(f"--height needs a unit, cm or in (e.g. 170cm, 66in); got {printable(text.strip())!r}", "height")
+        raise InputError(
+            f"--height needs a unit, cm or in (e.g. 170cm, 66in); got {printable(text.strip())!r}", "height"
+        )
     cm = number * CM_PER_INCH if unit == "in" else number
     if not MIN_HEIGHT_CM <= cm <= MAX_HEIGHT_CM:
         raise InputError(

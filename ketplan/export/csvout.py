@@ -6,9 +6,23 @@ import csv
 import io
 
 SESSION_COLUMNS = (
-    "n", "date", "weekday", "start", "end", "phase", "phase_session", "phase_sessions",
-    "dose_mg", "devices", "mg_per_kg", "drug_volume_ml", "moved_from", "reason",
-    "protocol", "evidence", "label",
+    "n",
+    "date",
+    "weekday",
+    "start",
+    "end",
+    "phase",
+    "phase_session",
+    "phase_sessions",
+    "dose_mg",
+    "devices",
+    "mg_per_kg",
+    "drug_volume_ml",
+    "moved_from",
+    "reason",
+    "protocol",
+    "evidence",
+    "label",
 )
 
 

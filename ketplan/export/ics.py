@@ -20,7 +20,7 @@ import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import icalendar
@@ -87,12 +87,16 @@ def parse_reminders(text: str) -> tuple[Reminder, ...]:
             days, hours, minutes = (int(g) if g else 0 for g in match.groups())
             total = days * 1440 + hours * 60 + minutes
             if total <= 0:
-                raise InputError(f"--remind {item!r} is zero; a reminder must come at least 1 minute before the session", "remind")
+                raise InputError(
+                    f"--remind {item!r} is zero; a reminder must come at least 1 minute before the session", "remind"
+                )
             if total > MAX_REMINDER_MINUTES:
                 raise InputError(f"--remind {item!r} is more than 7 days before the session; use 7d or less", "remind")
             reminder = Reminder(minutes_before=total)
         if reminder in out:
-            raise InputError(f"--remind lists {item!r} twice (or the same time twice); give each reminder once", "remind")
+            raise InputError(
+                f"--remind lists {item!r} twice (or the same time twice); give each reminder once", "remind"
+            )
         out.append(reminder)
     return tuple(out)
 
@@ -126,7 +130,7 @@ def stamp_from(value: str | None, environ: Mapping[str, str], now: datetime) -> 
                 f"SOURCE_DATE_EPOCH {epoch!r} is not a whole number of seconds since 1970-01-01 UTC", "stamp"
             )
         try:
-            moment = datetime.fromtimestamp(int(epoch.strip()), tz=timezone.utc)
+            moment = datetime.fromtimestamp(int(epoch.strip()), tz=UTC)
         except (OverflowError, OSError, ValueError):
             raise InputError(f"SOURCE_DATE_EPOCH {epoch!r} is out of range", "stamp") from None
         return _utc(moment, "SOURCE_DATE_EPOCH")
@@ -137,7 +141,7 @@ def stamp_from(value: str | None, environ: Mapping[str, str], now: datetime) -> 
 
 def _utc(moment: datetime, what: str) -> datetime:
     try:
-        out = moment.astimezone(timezone.utc).replace(microsecond=0)
+        out = moment.astimezone(UTC).replace(microsecond=0)
     except (OverflowError, ValueError):
         raise InputError(f"{what} is out of range", "stamp") from None
     if out.year < 1970:
@@ -153,7 +157,7 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
     per checkpoint, in date order."""
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise ValueError("plan_to_ics: `stamp` must be timezone-aware (use stamp_from)")
-    stamp = stamp.astimezone(timezone.utc).replace(microsecond=0)
+    stamp = stamp.astimezone(UTC).replace(microsecond=0)
     zone = ZoneInfo(plan.timezone)
     reminders = tuple(dict.fromkeys(reminders))
 
@@ -229,8 +233,8 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
     icalendar's own generator (explicit transitions). Onsets are local wall-clock times
     before the change (RFC 5545 3.6.5).
     """
-    start = datetime(first.year - 1, 1, 1, tzinfo=timezone.utc)
-    end = datetime(last.year + 2, 1, 1, tzinfo=timezone.utc)
+    start = datetime(first.year - 1, 1, 1, tzinfo=UTC)
+    end = datetime(last.year + 2, 1, 1, tzinfo=UTC)
     transitions = _transitions(zone, start, end)
     tz = icalendar.Timezone()
     tz.add("tzid", zone.key)
@@ -250,7 +254,16 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
         # observance per transition. (icalendar's Timezone.from_tzinfo is not used: in
         # 7.3.2 it drops some transitions, e.g. Casablanca's in 2027.)
         moment = start.astimezone(zone)
-        rules = [((moment.dst() or timedelta(0)) > timedelta(0), moment.replace(tzinfo=None), moment.utcoffset(), moment.utcoffset(), moment.tzname() or zone.key, None)]
+        rules = [
+            (
+                (moment.dst() or timedelta(0)) > timedelta(0),
+                moment.replace(tzinfo=None),
+                moment.utcoffset(),
+                moment.utcoffset(),
+                moment.tzname() or zone.key,
+                None,
+            )
+        ]
         for instant, offset_from, offset_to, daylight, name in transitions:
             rules.append((daylight, (instant + offset_from).replace(tzinfo=None), offset_from, offset_to, name, None))
     for daylight, onset, offset_from, offset_to, name, rrule in rules:
@@ -265,11 +278,14 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
     return tz
 
 
-def _transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, timedelta, timedelta, bool, str]]:
+def _transitions(
+    zone: ZoneInfo, start: datetime, end: datetime
+) -> list[tuple[datetime, timedelta, timedelta, bool, str]]:
     """Every UTC-offset change in [start, end): (UTC instant, offset before, offset after,
     clocks go forward, name after)."""
+
     def offset(second: int) -> timedelta | None:
-        return datetime.fromtimestamp(second, tz=timezone.utc).astimezone(zone).utcoffset()
+        return datetime.fromtimestamp(second, tz=UTC).astimezone(zone).utcoffset()
 
     out = []
     step = 24 * 3600  # transitions are months apart; two within one day would cancel out unseen
@@ -285,13 +301,20 @@ def _transitions(zone: ZoneInfo, start: datetime, end: datetime) -> list[tuple[d
                     lo = mid
                 else:
                     hi = mid
-            instant = datetime.fromtimestamp(hi, tz=timezone.utc)
+            instant = datetime.fromtimestamp(hi, tz=UTC)
             local = instant.astimezone(zone)
             # DAYLIGHT = the clocks go forward. (tzdata calls Irish winter time "DST" with a
             # negative offset; calendar programs expect DAYLIGHT to be the larger offset.)
             after = local.utcoffset()
-            out.append((instant, before, after, bool(after is not None and before is not None and after > before),
-                        local.tzname() or zone.key))
+            out.append(
+                (
+                    instant,
+                    before,
+                    after,
+                    bool(after is not None and before is not None and after > before),
+                    local.tzname() or zone.key,
+                )
+            )
             before = local.utcoffset()
             here = hi
             continue
@@ -314,7 +337,7 @@ def _yearly_rules(transitions, first_year: int, last_year: int):
             return None
         if len({(o.month, o.time(), o.weekday()) for o in onsets}) != 1:
             return None
-        day = "MO TU WE TH FR SA SU".split()[onsets[0].weekday()]
+        day = ["MO", "TU", "WE", "TH", "FR", "SA", "SU"][onsets[0].weekday()]
         if all(o.day + 7 > _days_in_month(o) for o in onsets):
             byday = f"-1{day}"
         elif len({(o.day - 1) // 7 for o in onsets}) == 1 and onsets[0].day <= 28:
@@ -349,7 +372,9 @@ def _new_event(uid: str, stamp: datetime, summary: str, category: str) -> icalen
     return event
 
 
-def _session_event(plan: Plan, s: PlannedSession, zone: ZoneInfo, stamp: datetime, reminders: tuple[Reminder, ...]) -> icalendar.Event:
+def _session_event(
+    plan: Plan, s: PlannedSession, zone: ZoneInfo, stamp: datetime, reminders: tuple[Reminder, ...]
+) -> icalendar.Event:
     summary = _prefixed(plan, session_title(plan, s))
     event = _new_event(uid_for(plan, "session", s.n), stamp, summary, CATEGORY_SESSION)
     event.add("dtstart", s.start)
@@ -385,7 +410,7 @@ def _trigger(s: PlannedSession, reminder: Reminder, zone: ZoneInfo) -> timedelta
     elapsed time (so it stays 18:00 on the night of a DST change)."""
     if reminder.evening_before:
         evening = datetime.combine(s.date - timedelta(days=1), time(EVENING_HOUR), tzinfo=zone)
-        delta = evening.astimezone(timezone.utc) - s.start.astimezone(timezone.utc)
+        delta = evening.astimezone(UTC) - s.start.astimezone(UTC)
     else:
         delta = -timedelta(minutes=reminder.minutes_before or 0)
     if delta >= timedelta(0):  # cannot happen (18:00 the day before is >= 6 h before); never emit a zero TRIGGER
@@ -438,7 +463,14 @@ def session_description(plan: Plan, s: PlannedSession) -> str:
             lines.append(f"- {when}{offset}{step.text}")
     if s.notes:
         lines += ["", "NOTES", *(f"- {n}" for n in s.notes)]
-    cited = [p.dose, p.session, *(ph for ph in p.phases if ph.name == s.phase), *p.instructions, *p.monitoring, *p.warnings]
+    cited = [
+        p.dose,
+        p.session,
+        *(ph for ph in p.phases if ph.name == s.phase),
+        *p.instructions,
+        *p.monitoring,
+        *p.warnings,
+    ]
     lines += _reference_lines(plan, cited)
     lines += ["", f"Planned with ketplan {__version__}. {DISCLAIMER}"]
     return "\n".join(lines)
@@ -453,7 +485,9 @@ def checkpoint_description(plan: Plan, c: Checkpoint) -> str:
     if c.session_n is not None:
         session = next((s for s in plan.sessions if s.n == c.session_n), None)
         if session is not None:
-            lines.append(f"Session {session.n} on {_day(session.date)} at {_hm(session.start)}: {session_title(plan, session)}.")
+            lines.append(
+                f"Session {session.n} on {_day(session.date)} at {_hm(session.start)}: {session_title(plan, session)}."
+            )
     if _label(plan):
         lines.append(f"Plan: {_label(plan)}.")
     lines.append(f"Protocol: {p.title} [{p.id}].")
@@ -528,7 +562,7 @@ def _prefixed(plan: Plan, text: str) -> str:
 
 
 def _shift(start: datetime, minutes: int) -> datetime:
-    return (start.astimezone(timezone.utc) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
+    return (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
 
 
 def _hm(moment: datetime) -> str:

@@ -56,10 +56,19 @@ def summary_rows(plan) -> list[tuple[str, str]]:
     if plan.label:
         rows.append(("Label", plan.label))
     rows += [
-        ("Course", f"{plan.sessions[0].date.isoformat()} to {plan.sessions[-1].date.isoformat()}"
-                   + (f" (open-ended phase planned to {plan.end.isoformat()})"
-                      if any(p.open_ended for p in protocol.phases) else "")),
-        ("Weekdays", ",".join(plan.weekday_names) + (" (chosen by ketplan)" if plan.weekdays_chosen_by_ketplan else "")),
+        (
+            "Course",
+            f"{plan.sessions[0].date.isoformat()} to {plan.sessions[-1].date.isoformat()}"
+            + (
+                f" (open-ended phase planned to {plan.end.isoformat()})"
+                if any(p.open_ended for p in protocol.phases)
+                else ""
+            ),
+        ),
+        (
+            "Weekdays",
+            ",".join(plan.weekday_names) + (" (chosen by ketplan)" if plan.weekdays_chosen_by_ketplan else ""),
+        ),
         ("Time", f"{plan.time.strftime('%H:%M')} {plan.timezone}"),
         ("Sessions", f"{len(plan.sessions)} (" + ", ".join(f"{k} {v}" for k, v in by_phase.items()) + ")"),
         ("Cumulative dose", f"{plan.cumulative_dose_mg:g} mg"),
@@ -71,15 +80,27 @@ def summary_rows(plan) -> list[tuple[str, str]]:
         text = f"{d.mg_per_kg:g} mg/kg x {d.dosing_weight_kg:.1f} kg ({d.dosing_weight_basis}) = {d.dose_mg:.1f} mg"
         levels = sorted({x.mg_per_kg for x in plan.sessions})
         if len(levels) > 1:
-            text = (f"titration {levels[0]:g} -> {levels[-1]:g} mg/kg x {d.dosing_weight_kg:.1f} kg "
-                    f"({d.dosing_weight_basis}); first dose {d.dose_mg:.1f} mg")
+            text = (
+                f"titration {levels[0]:g} -> {levels[-1]:g} mg/kg x {d.dosing_weight_kg:.1f} kg "
+                f"({d.dosing_weight_basis}); first dose {d.dose_mg:.1f} mg"
+            )
         rows.append(("Dose", text))
         if d.drug_volume_ml is not None:
             ml = f"{d.drug_volume_ml:.2f}" if d.drug_volume_ml < 1 else f"{d.drug_volume_ml:.1f}"
             first = " (first dose)" if len({x.mg_per_kg for x in plan.sessions}) > 1 else ""
-            rows.append(("Draw up", f"{ml} mL of {d.concentration_mg_per_ml:g} mg/mL (delivers {d.delivered_dose_mg:.1f} mg){first}"))
+            rows.append(
+                (
+                    "Draw up",
+                    f"{ml} mL of {d.concentration_mg_per_ml:g} mg/mL (delivers {d.delivered_dose_mg:.1f} mg){first}",
+                )
+            )
         if d.pump_rate_ml_per_h is not None:
-            rows.append(("Infusion", f"{d.final_volume_ml:g} mL over {d.infusion_minutes:g} min = {d.pump_rate_ml_per_h:g} mL/h"))
+            rows.append(
+                (
+                    "Infusion",
+                    f"{d.final_volume_ml:g} mL over {d.infusion_minutes:g} min = {d.pump_rate_ml_per_h:g} mL/h",
+                )
+            )
     return rows
 
 
@@ -90,9 +111,13 @@ SESSION_HEADERS = ("#", "Date", "Day", "Phase", "Dose", "Amount", "Moved")
 def _session_cells(session) -> tuple[str, ...]:
     marker = "*" if _note_lines(session) else ""
     return (
-        f"{session.n}{marker}", session.date.isoformat(), session.weekday.capitalize(),
+        f"{session.n}{marker}",
+        session.date.isoformat(),
+        session.weekday.capitalize(),
         f"{session.phase} {session.phase_session}/{session.phase_sessions}",
-        _dose_cell(session), _amount_cell(session), _moved_cell(session),
+        _dose_cell(session),
+        _amount_cell(session),
+        _moved_cell(session),
     )
 
 
@@ -109,16 +134,17 @@ def print_plan(plan, console: Console | None = None) -> None:
     if console.width < max(NARROW_WIDTH, sum(widths) + 3 * len(widths) + 1):
         # Plain lines, wrapped with a hanging indent; a dose, an amount or a date is never split.
         print_wrapped(console, title, "bold", fold=False)
-        for s, cells in zip(plan.sessions, rows):
+        for s, cells in zip(plan.sessions, rows, strict=False):
             print_wrapped(console, " ".join(c for c in cells[:6] if c), indent="     ", fold=False)
             for note in _note_lines(s):
                 print_wrapped(console, f"   {note}", indent="     ", fold=False)
     else:
         table = Table(title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-        for header, width in zip(SESSION_HEADERS, widths):
-            table.add_column(header, no_wrap=True, min_width=width,
-                             justify="right" if header in ("#", "Dose") else "left")
-        for s, cells in zip(plan.sessions, rows):
+        for header, width in zip(SESSION_HEADERS, widths, strict=False):
+            table.add_column(
+                header, no_wrap=True, min_width=width, justify="right" if header in ("#", "Dose") else "left"
+            )
+        for s, cells in zip(plan.sessions, rows, strict=False):
             table.add_row(*cells, style="yellow" if s.moved_from else None)
         # The title wraps to the table's width, like rich's own title, but keeps numbers whole.
         table.title = Text(wrap(title, console.measure(table).maximum))
@@ -135,8 +161,12 @@ def print_plan(plan, console: Console | None = None) -> None:
 
 def print_checkpoints(console: Console, plan) -> None:
     protocol = plan.protocol
-    per_session = {c.id for c in plan.checkpoints if c.session_n is not None and c.id not in
-                   {r.id for r in protocol.checkpoints if r.when.value == "end-of-phase"}}
+    per_session = {
+        c.id
+        for c in plan.checkpoints
+        if c.session_n is not None
+        and c.id not in {r.id for r in protocol.checkpoints if r.when.value == "end-of-phase"}
+    }
     console.print(Text("Checkpoints", style="bold"))
     for rule in protocol.checkpoints:
         if rule.id in per_session:

@@ -90,7 +90,12 @@ def dose_rows(protocol: Protocol) -> list[tuple[str, str]]:
             if dose.older_adult_note:
                 text += f": {dose.older_adult_note}"
             rows.append(("Age 65 or over", text))
-        rows.append(("Devices", f"{dose.mg_per_device} mg per device; rest {dose.rest_minutes_per_device} min after each device"))
+        rows.append(
+            (
+                "Devices",
+                f"{dose.mg_per_device} mg per device; rest {dose.rest_minutes_per_device} min after each device",
+            )
+        )
         return rows
     assert isinstance(dose, WeightDose)
     rows = [
@@ -107,7 +112,12 @@ def dose_rows(protocol: Protocol) -> list[tuple[str, str]]:
     if dose.final_volume_ml is not None:
         rows.append(("Final volume", f"{dose.final_volume_ml:g} mL (local policy)"))
     if dose.titration_step_mg_per_kg is not None:
-        rows.append(("Titration", f"+{dose.titration_step_mg_per_kg:g} mg/kg a session up to {dose.titrate_to_mg_per_kg:g} mg/kg"))
+        rows.append(
+            (
+                "Titration",
+                f"+{dose.titration_step_mg_per_kg:g} mg/kg a session up to {dose.titrate_to_mg_per_kg:g} mg/kg",
+            )
+        )
     return rows
 
 
@@ -115,7 +125,9 @@ def session_text(protocol: Protocol) -> str:
     session = protocol.session
     observation = f"observation {session.observation_minutes} min"
     if session.administration_from_devices and isinstance(protocol.dose, FixedDose):
-        parts = [f"{mg} mg: {esketamine_administration_minutes(mg)} min" for mg in sorted(set(protocol.dose.allowed_mg))]
+        parts = [
+            f"{mg} mg: {esketamine_administration_minutes(mg)} min" for mg in sorted(set(protocol.dose.allowed_mg))
+        ]
         return f"administration by devices ({'; '.join(parts)}) + {observation}"
     minutes = session.administration_minutes or 0
     return f"administration {minutes} min + {observation} = {minutes + session.observation_minutes} min"
@@ -218,8 +230,13 @@ def print_protocol_list(protocols: list[Protocol], console=None) -> None:
         table.add_column("default", no_wrap=True)
         for p in protocols:
             table.add_row(
-                p.id, p.route.value, p.drug.value, p.evidence.value, phases_summary(p),
-                sessions_text(p), "default" if p.default_for_route else "",
+                p.id,
+                p.route.value,
+                p.drug.value,
+                p.evidence.value,
+                phases_summary(p),
+                sessions_text(p),
+                "default" if p.default_for_route else "",
             )
         console.print(table)
     else:

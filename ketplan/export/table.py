@@ -112,7 +112,7 @@ def wrap(text: str, width: int, *, indent: str = "", fold: bool = True) -> str:
             if not breaks:
                 out.append(line.rstrip() if first else indent + line.rstrip())
                 break
-            head, line = line[: breaks[0]], line[breaks[0]:].lstrip(" ")
+            head, line = line[: breaks[0]], line[breaks[0] :].lstrip(" ")
             out.append(head.rstrip() if first else indent + head.rstrip())
             first = False
             if not line:
@@ -120,7 +120,9 @@ def wrap(text: str, width: int, *, indent: str = "", fold: bool = True) -> str:
     return "\n".join(out)
 
 
-def print_wrapped(console: Console, text: str, style: str | None = None, *, indent: str = "", fold: bool = True) -> None:
+def print_wrapped(
+    console: Console, text: str, style: str | None = None, *, indent: str = "", fold: bool = True
+) -> None:
     """Print text wrapped by `wrap` at the console's width (rich then has nothing left to wrap)."""
     console.print(Text(wrap(text, console.width, indent=indent, fold=fold), style=style or ""), soft_wrap=True)
 
@@ -185,7 +187,10 @@ def dose_rows(dose: WeightBasedDose) -> list[tuple[str, str]]:
     if dose.route == "iv":
         rows += [
             ("Infusion time", _fmt(dose.infusion_minutes, "min")),
-            ("Dose rate", f"{_fmt(dose.dose_rate_mg_per_h, 'mg/h', 1)} = {_fmt(dose.dose_rate_mg_per_kg_per_h, 'mg/kg/h', 3)}"),
+            (
+                "Dose rate",
+                f"{_fmt(dose.dose_rate_mg_per_h, 'mg/h', 1)} = {_fmt(dose.dose_rate_mg_per_kg_per_h, 'mg/kg/h', 3)}",
+            ),
         ]
     if dose.concentration_mg_per_ml is not None:
         rows += [
@@ -237,7 +242,9 @@ def print_warnings(console: Console, warnings: Sequence[str]) -> None:
     else:
         body = "\n".join(f"• {w}" for w in warnings)
         # Inside the panel: the border and one cell of padding on each side.
-        console.print(Panel(Text(wrap(body, console.width - 4)), title="Warnings", title_align="left", border_style="yellow"))
+        console.print(
+            Panel(Text(wrap(body, console.width - 4)), title="Warnings", title_align="left", border_style="yellow")
+        )
 
 
 def print_references(console: Console, references: Sequence[Reference]) -> None:

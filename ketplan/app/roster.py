@@ -27,15 +27,32 @@ from pathlib import Path
 from typing import IO, Any
 
 from ketplan.core.errors import InputError, KetplanError
-from ketplan.files import AtomicFile
+from ketplan.io.files import AtomicFile
 
 EXIT_OK, EXIT_INVALID = 0, 2
 
 REQUIRED_COLUMNS = ("id", "route", "start")
 # Optional columns: the `ketplan plan` options of the same names (underscores for dashes).
 OPTIONAL_COLUMNS = (
-    "weight", "protocol", "days", "time", "tz", "weeks", "until", "dose", "first_dose", "every",
-    "mg_per_kg", "age", "height", "sex", "dosing_weight", "closed", "skip", "holidays", "label",
+    "weight",
+    "protocol",
+    "days",
+    "time",
+    "tz",
+    "weeks",
+    "until",
+    "dose",
+    "first_dose",
+    "every",
+    "mg_per_kg",
+    "age",
+    "height",
+    "sex",
+    "dosing_weight",
+    "closed",
+    "skip",
+    "holidays",
+    "label",
     "screen_every",
 )
 ALLOWED_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
@@ -45,7 +62,7 @@ FLOAT_COLUMNS = frozenset({"mg_per_kg"})
 MAX_ID_LENGTH = 64
 # The id names the patient's file in --output-dir and starts a CSV cell: letters, digits,
 # '.', '_' and '-', starting with a letter or digit (no path separator, no formula start).
-ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,%d}" % (MAX_ID_LENGTH - 1), re.ASCII)
+ID_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}", re.ASCII)
 # Device names Windows refuses as file names, with or without an extension.
 _RESERVED_NAMES = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?", re.IGNORECASE | re.ASCII)
 MAX_FAILED_LINES_SHOWN = 10
@@ -106,7 +123,7 @@ def _number(kind: type, column: str, text: str):
 
 def row_options(cells: dict[str, str]):
     """The `PlanOptions` of one roster row (cells already stripped; empty means not given)."""
-    from ketplan.controller import PlanOptions
+    from ketplan.app.planning import PlanOptions
 
     values: dict[str, Any] = {}
     for column, text in cells.items():
@@ -140,10 +157,14 @@ def read_header(reader, source: str) -> list[str]:
     try:
         header = next(reader)
     except StopIteration:
-        raise InputError(f"roster {source} is empty: the first line must be a header such as id,route,start", "roster") from None
+        raise InputError(
+            f"roster {source} is empty: the first line must be a header such as id,route,start", "roster"
+        ) from None
     columns = [_column_name(name) for name in header]
     if not any(columns):
-        raise InputError(f"roster {source}: the first line must be a header such as id,route,start, not an empty line", "roster")
+        raise InputError(
+            f"roster {source}: the first line must be a header such as id,route,start, not an empty line", "roster"
+        )
     if "" in columns:
         raise InputError(f"roster {source}: the header has an empty column name (a trailing comma?)", "roster")
     unknown = [name for name in columns if name not in ALLOWED_COLUMNS]
@@ -156,7 +177,9 @@ def read_header(reader, source: str) -> list[str]:
         )
     repeated = sorted({name for name in columns if columns.count(name) > 1})
     if repeated:
-        raise InputError(f"roster {source}: column(s) {', '.join(repeated)} appear more than once in the header", "roster")
+        raise InputError(
+            f"roster {source}: column(s) {', '.join(repeated)} appear more than once in the header", "roster"
+        )
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
         raise InputError(
@@ -220,7 +243,12 @@ def iter_rows(raw, source: str) -> Iterator[RosterRow]:
         except StopIteration:
             return
         except csv.Error as error:  # e.g. `"70"kg`: reported, never guessed; the next record starts afresh
-            yield RosterRow(line, None, error=f"not valid CSV ({error}); quote a cell that holds a quote or a comma", unreadable=True)
+            yield RosterRow(
+                line,
+                None,
+                error=f"not valid CSV ({error}); quote a cell that holds a quote or a comma",
+                unreadable=True,
+            )
             continue
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # a blank line
@@ -235,11 +263,13 @@ def _row(record: list[str], columns: list[str], line: int, seen: dict[str, int])
         return RosterRow(line, None, error=error.message)
     key = row_id.casefold()
     if key in seen:
-        return RosterRow(line, row_id, error=f"id {row_id} repeats the id on line {seen[key]} (ids must be unique, ignoring case)")
+        return RosterRow(
+            line, row_id, error=f"id {row_id} repeats the id on line {seen[key]} (ids must be unique, ignoring case)"
+        )
     seen[key] = line
     if len(record) != len(columns):
         return RosterRow(line, row_id, error=f"the row has {len(record)} fields but the header has {len(columns)}")
-    cells = {column: value.strip() for column, value in zip(columns, record)}
+    cells = {column: value.strip() for column, value in zip(columns, record, strict=False)}
     try:
         return RosterRow(line, row_id, options=row_options(cells))
     except KetplanError as error:
@@ -259,7 +289,7 @@ def open_roster(spec: str) -> tuple[IO, str]:
     try:
         if path.is_dir():
             raise InputError(f"--roster {spec}: is a folder, not a CSV file", "roster")
-        return open(path, "rb"), spec  # noqa: SIM115 - closed by run_roster
+        return open(path, "rb"), spec
     except FileNotFoundError:
         raise InputError(f"--roster {spec}: no such file", "roster") from None
     except PermissionError:
@@ -275,7 +305,7 @@ class StdoutSink:
     """Text to stdout, flushed after every patient so the output streams."""
 
     def write(self, text: str) -> None:
-        from ketplan.files import write_output
+        from ketplan.io.files import write_output
 
         write_output(text, None, force=False)
 
@@ -339,10 +369,10 @@ def run_roster(
         raise ValueError(f"run_roster: unknown format {output_format!r}")
     if output_format == "ics" and (output_dir is None or output is not None):
         raise ValueError("run_roster: --format ics writes one file per patient into output_dir")
-    from ketplan.controller import plan_from_text
+    from ketplan.app.planning import plan_from_text
 
     if default_zone is None:
-        from ketplan.clinic import system_zone_name
+        from ketplan.io.clinic_calendar import system_zone_name
 
         default_zone = system_zone_name()
     write_plan = _plan_writer(output_format, output_dir=output_dir, force=force, stamp=stamp, reminders=reminders)
@@ -421,12 +451,14 @@ def _plan_writer(output_format: str, *, output_dir, force, stamp, reminders) -> 
         columns = _csv_columns()
 
         def write_csv(sink, row_id: str, plan) -> None:
-            sink.write(_csv_text([row.get(name, "") for name in columns] for row in session_rows(plan, extra={"id": row_id})))
+            sink.write(
+                _csv_text([row.get(name, "") for name in columns] for row in session_rows(plan, extra={"id": row_id}))
+            )
 
         return write_csv
 
     from ketplan.export.ics import plan_to_ics
-    from ketplan.files import write_output
+    from ketplan.io.files import write_output
 
     def write_ics(_sink, row_id: str, plan) -> None:
         data = plan_to_ics(plan, stamp=stamp, reminders=reminders)

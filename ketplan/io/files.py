@@ -12,6 +12,7 @@ the write; where hard links are not supported the name is claimed with O_EXCL fi
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import stat
@@ -102,10 +103,8 @@ class AtomicFile:
 
     def abort(self) -> None:
         if not self.handle.closed:
-            try:
+            with contextlib.suppress(OSError):
                 self.handle.close()
-            except OSError:
-                pass
         if os.path.lexists(self.tmp):
             _remove_quietly(self.tmp)
 
@@ -200,10 +199,8 @@ def _umask() -> int:
 
 
 def _remove_quietly(name: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(name)
-    except OSError:
-        pass
 
 
 def _fsync_directory(directory: Path) -> None:

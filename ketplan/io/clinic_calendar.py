@@ -28,7 +28,9 @@ def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date
     country, _, subdivision = cleaned.partition("-")
     if not country.isascii() or not country.isalpha() or len(country) not in (2, 3) or len(cleaned) > 64:
         shown = repr(str(code)) if len(repr(str(code))) <= 30 else repr(str(code))[:28] + "…'"
-        raise InputError(f"--holidays {shown} is not a country code; use an ISO code such as BE, US or US-NY", "holidays")
+        raise InputError(
+            f"--holidays {shown} is not a country code; use an ISO code such as BE, US or US-NY", "holidays"
+        )
     try:
         table = holidays.country_holidays(
             country, subdiv=subdivision or None, years=range(first_year, last_year + 1), language="en_US"
@@ -51,7 +53,7 @@ def clinic_calendar(
     holidays_code: str | None = None,
     years: tuple[int, int] | None = None,
 ) -> ClinicCalendar:
-    closed_dates: Mapping[date, str] = {d: "date skipped (--skip)" for d in skip_dates}
+    closed_dates: Mapping[date, str] = dict.fromkeys(skip_dates, "date skipped (--skip)")
     lookup = None
     if holidays_code:
         first, last = years or (2000, 2100)

@@ -1,9 +1,9 @@
 """Finding and reading protocol files: the I/O layer in front of ketplan.core.protocol.
 
 The core only parses text (`parse_protocol`); this module reads the files. Shipped protocols
-live in the installed `ketplan/schedules` folder (pyproject.toml force-includes the top-level
-`schedules/` there); in a source checkout or editable install that folder does not exist and
-`<repo>/schedules` next to the package is used instead.
+live in the installed `ketplan/protocols` folder (pyproject.toml force-includes the top-level
+`protocols/` there); in a source checkout or editable install that folder does not exist and
+`<repo>/protocols` next to the package is used instead.
 
 Every failure is a KetplanError with `field = "protocol"` and a one-line message that names
 the file and says what is wrong.
@@ -26,11 +26,11 @@ MAX_FILE_BYTES = 1_000_000  # a protocol file is a few kB; anything this large i
 
 def shipped_dir() -> Path:
     """The folder of shipped protocol files (installed wheel first, then the source checkout)."""
-    package = Path(__file__).resolve().parent
-    installed = package / "schedules"
+    package = Path(__file__).resolve().parent.parent  # ketplan/
+    installed = package / "protocols"
     if installed.is_dir():
         return installed
-    return package.parent / "schedules"
+    return package.parent / "protocols"
 
 
 def read_protocol_file(path: str | Path) -> Protocol:
@@ -67,7 +67,7 @@ def read_protocol_file(path: str | Path) -> Protocol:
         raise
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _shipped_file(path: Path) -> Protocol:
     """One shipped protocol file, read and validated once per process."""
     protocol = read_protocol_file(path)
@@ -136,7 +136,6 @@ def _is_file(ref: str) -> bool:
         return False
 
 
-
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{1,60}")  # the id pattern of ketplan.core.protocol.Protocol
 
 
@@ -159,7 +158,7 @@ def default_protocol(route: str) -> Protocol:
     return _default_protocol(str(getattr(route, "value", route)))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _default_protocol(route: str) -> Protocol:
     folder = shipped_dir()
     if folder.is_dir():

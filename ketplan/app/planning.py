@@ -65,7 +65,9 @@ def _closed_weekdays(text: str | None) -> frozenset[int]:
         return frozenset({5, 6})
     if not str(text).strip():
         # An empty value is most often an unset shell variable: never read it as "open every day".
-        raise InputError("--closed is empty; list weekdays such as sat,sun, or give 'none' for a clinic open every day", "closed")
+        raise InputError(
+            "--closed is empty; list weekdays such as sat,sun, or give 'none' for a clinic open every day", "closed"
+        )
     if text.strip().lower() == "none":
         return frozenset()
     return frozenset(parse_weekdays(text, "closed"))
@@ -89,7 +91,7 @@ def _holidays(code: str | None) -> str | None:
 
 
 def resolve_protocol(route: str | None, reference: str | None):
-    from ketplan import catalog
+    from ketplan.io import catalog
 
     if route is not None and route not in ROUTES:
         raise InputError(f"--route {quoted(route)} is not known; use one of {', '.join(ROUTES)}", "route")
@@ -98,7 +100,9 @@ def resolve_protocol(route: str | None, reference: str | None):
             raise InputError("give --route (intranasal, iv, im, sc or oral) or --protocol", "route")
         return catalog.default_protocol(route)
     if not str(reference).strip():
-        raise InputError("--protocol is empty; give a protocol id (see 'ketplan protocols') or a path to a .toml file", "protocol")
+        raise InputError(
+            "--protocol is empty; give a protocol id (see 'ketplan protocols') or a path to a .toml file", "protocol"
+        )
     try:
         protocol = catalog.load_protocol(reference)
     except KetplanError as error:
@@ -117,9 +121,9 @@ def resolve_protocol(route: str | None, reference: str | None):
 
 
 def plan_request_from_text(options: PlanOptions, *, default_zone: str):
-    from ketplan.clinic import clinic_calendar
     from ketplan.core.plan import PlanRequest, check_start
     from ketplan.core.units import parse_height, parse_weight
+    from ketplan.io.clinic_calendar import clinic_calendar
 
     protocol = resolve_protocol(options.route, options.protocol)
     if options.start is None:

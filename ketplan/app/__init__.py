@@ -1,0 +1,1 @@
+"""Application services: options as text in, results out (no terminal, no Typer)."""
