@@ -80,7 +80,7 @@ def test_jsonl_plans_good_rows_and_reports_bad_ones_with_line_and_id(runner, tmp
     lines = result.stdout.splitlines()
     assert [json.loads(line)["id"] for line in lines] == ["P01", "P02", "P03"]
     errors = error_lines(result)
-    assert errors[0].startswith("ketplan: error: roster line 4 (id P04): --weight is required")
+    assert errors[0].startswith("ketplan: error: roster line 4 (id P04): column weight is required")
     assert errors[1].startswith("ketplan: error: roster line 6 (id P05): weeks 'abc'")
     assert errors[2].startswith("ketplan: error: roster line 7 (unusable id): id '../P06' is not usable")
     assert errors[3] == "ketplan: error: 3 of 6 roster rows failed (lines 4, 6, 7); 3 planned"
@@ -100,11 +100,14 @@ def test_a_jsonl_line_is_the_typed_plan_with_its_id(runner, tmp_path):
 
 
 def test_a_bad_row_is_refused_with_the_message_of_the_same_options_typed(runner, tmp_path):
+    """The same refusal as typed, with the input named the roster's way (a column, not an option)."""
     typed = plan(runner, *TYPED["P04"], "--format", "json")
     assert typed.exit_code == 2
     reason = typed.stderr.strip().removeprefix("ketplan: error: ")
+    assert reason.startswith("--weight ")
     result = plan(runner, "--roster", roster_file(tmp_path, HEADER + NO_WEIGHT))
-    assert error_lines(result)[0] == f"ketplan: error: roster line 2 (id P04): {reason}"
+    in_roster = "column weight " + reason.removeprefix("--weight ")
+    assert error_lines(result)[0] == f"ketplan: error: roster line 2 (id P04): {in_roster}"
 
 
 def test_all_rows_good_exit_0_and_a_header_only_roster_plans_nothing(runner, tmp_path):
@@ -343,7 +346,7 @@ def test_cr_only_line_ends(runner, tmp_path):
         roster_file(tmp_path, "id,route,start,weight\rP01,iv,2026-12-07,70kg\rP02,iv,2026-12-07,x\r"),
     )
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == ["P01"]
-    assert error_lines(result)[0].startswith("ketplan: error: roster line 3 (id P02): --weight 'x'")
+    assert error_lines(result)[0].startswith("ketplan: error: roster line 3 (id P02): column weight 'x'")
 
 
 def test_every_column_is_an_option_and_skip_takes_dates(runner, tmp_path):

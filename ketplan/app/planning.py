@@ -12,7 +12,7 @@ from datetime import date
 
 from ketplan.core.dates import parse_clock, parse_iso_date
 from ketplan.core.dosing import Sex, WeightBasis
-from ketplan.core.errors import InputError, KetplanError, option_name, quoted
+from ketplan.core.errors import InputError, KetplanError, quoted, ref
 from ketplan.core.schedule import parse_weekdays
 
 ROUTES = ("intranasal", "iv", "im", "sc", "oral")
@@ -53,7 +53,7 @@ def check_label(label: str | None) -> str | None:
     cleaned = label.strip()
     if not LABEL_PATTERN.fullmatch(cleaned):
         raise InputError(
-            "--label must be 1-40 printable characters with no control characters: a pseudonymous "
+            f"{ref('label')} must be 1-40 printable characters with no control characters: a pseudonymous "
             "label such as P01, never a patient's name",
             "label",
         )
@@ -66,7 +66,8 @@ def _closed_weekdays(text: str | None) -> frozenset[int]:
     if not str(text).strip():
         # An empty value is most often an unset shell variable: never read it as "open every day".
         raise InputError(
-            "--closed is empty; list weekdays such as sat,sun, or give 'none' for a clinic open every day", "closed"
+            f"{ref('closed')} is empty; list weekdays such as sat,sun, or give 'none' for a clinic open every day",
+            "closed",
         )
     if text.strip().lower() == "none":
         return frozenset()
@@ -78,7 +79,9 @@ def _skip_dates(values: list[str]) -> list[date]:
     for value in values:
         parts = [part for part in str(value).split(",") if part.strip()]
         if not parts:
-            raise InputError("--skip is empty; give a closed date as YYYY-MM-DD, e.g. --skip 2026-12-24", "skip")
+            raise InputError(
+                f"{ref('skip')} is empty; give a closed date as YYYY-MM-DD, e.g. {ref('skip')} 2026-12-24", "skip"
+            )
         for part in parts:
             days.append(parse_iso_date(part, "skip"))
     return days
@@ -86,7 +89,9 @@ def _skip_dates(values: list[str]) -> list[date]:
 
 def _holidays(code: str | None) -> str | None:
     if code is not None and not str(code).strip():
-        raise InputError("--holidays is empty; give a country or subdivision code such as BE, US or US-NY", "holidays")
+        raise InputError(
+            f"{ref('holidays')} is empty; give a country or subdivision code such as BE, US or US-NY", "holidays"
+        )
     return code
 
 
@@ -94,28 +99,30 @@ def resolve_protocol(route: str | None, reference: str | None):
     from ketplan.io import catalog
 
     if route is not None and route not in ROUTES:
-        raise InputError(f"--route {quoted(route)} is not known; use one of {', '.join(ROUTES)}", "route")
+        raise InputError(f"{ref('route')} {quoted(route)} is not known; use one of {', '.join(ROUTES)}", "route")
     if reference is None:
         if route is None:
-            raise InputError("give --route (intranasal, iv, im, sc or oral) or --protocol", "route")
+            raise InputError(f"give {ref('route')} (intranasal, iv, im, sc or oral) or {ref('protocol')}", "route")
         return catalog.default_protocol(route)
     if not str(reference).strip():
         raise InputError(
-            "--protocol is empty; give a protocol id (see 'ketplan protocols') or a path to a .toml file", "protocol"
+            f"{ref('protocol')} is empty; give a protocol id (see 'ketplan protocols') or a path to a .toml file",
+            "protocol",
         )
     try:
         protocol = catalog.load_protocol(reference)
     except KetplanError as error:
         # Name the option: `ketplan plan` refuses --protocol, `protocols check` the file itself.
-        if not error.message.startswith("--protocol"):
-            detail = error.message.removeprefix("unknown protocol ")
-            error.message = f"--protocol {detail}"
-            error.args = (error.message,)
+        if not error.template.startswith(ref("protocol")):
+            detail = error.template.removeprefix("unknown protocol ")
+            error.template = f"{ref('protocol')} {detail}"
+            error.args = (error.template,)
         error.field = "protocol"
         raise
     if route is not None and protocol.route.value != route:
         raise InputError(
-            f"--protocol {protocol.id} is for route {protocol.route.value}, not --route {route}", "protocol"
+            f"{ref('protocol')} {protocol.id} is for route {protocol.route.value}, not {ref('route')} {route}",
+            "protocol",
         )
     return protocol
 
@@ -127,7 +134,7 @@ def plan_request_from_text(options: PlanOptions, *, default_zone: str):
 
     protocol = resolve_protocol(options.route, options.protocol)
     if options.start is None:
-        raise InputError("--start is required (YYYY-MM-DD)", "start")
+        raise InputError(f"{ref('start')} is required (YYYY-MM-DD)", "start")
     start = parse_iso_date(options.start, "start")
     check_start(start)
     until = parse_iso_date(options.until, "until") if options.until is not None else None
@@ -179,4 +186,4 @@ def _enum(kind, value: str | None, field_name: str):
         return kind(str(value).strip().lower())
     except ValueError:
         allowed = ", ".join(m.value for m in kind)
-        raise InputError(f"{option_name(field_name)} {quoted(value)} is not one of {allowed}", field_name) from None
+        raise InputError(f"{ref(field_name)} {quoted(value)} is not one of {allowed}", field_name) from None

@@ -26,10 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-from ketplan.core.errors import InputError, KetplanError
+from ketplan.core.errors import InputError, KetplanError, OutputError, column_name, option_name, ref
 from ketplan.io.files import AtomicFile
-
-EXIT_OK, EXIT_INVALID = 0, 2
 
 REQUIRED_COLUMNS = ("id", "route", "start")
 # Optional columns: the `ketplan plan` options of the same names (underscores for dashes).
@@ -71,6 +69,11 @@ BATCH_FORMATS = ("jsonl", "csv", "ics")
 
 
 # --------------------------------------------------------------------------- rows
+
+
+def spell_in_roster(field: str) -> str:
+    """A roster names its own inputs as columns; the command's options keep their spelling."""
+    return column_name(field) if field in ALLOWED_COLUMNS else option_name(field)
 
 
 def check_id(value: str) -> str:
@@ -260,7 +263,7 @@ def _row(record: list[str], columns: list[str], line: int, seen: dict[str, int])
     try:
         row_id = check_id(raw_id)
     except InputError as error:
-        return RosterRow(line, None, error=error.message)
+        return RosterRow(line, None, error=error.spelled(spell_in_roster))
     key = row_id.casefold()
     if key in seen:
         return RosterRow(
@@ -273,7 +276,7 @@ def _row(record: list[str], columns: list[str], line: int, seen: dict[str, int])
     try:
         return RosterRow(line, row_id, options=row_options(cells))
     except KetplanError as error:
-        return RosterRow(line, row_id, error=error.message)
+        return RosterRow(line, row_id, error=error.spelled(spell_in_roster))
 
 
 # --------------------------------------------------------------------------- input
@@ -284,18 +287,20 @@ def open_roster(spec: str) -> tuple[IO, str]:
     if spec == "-":
         return getattr(sys.stdin, "buffer", sys.stdin), "<stdin>"  # a replaced stdin may be text only
     if not spec.strip() or "\x00" in spec:
-        raise InputError("--roster is empty or not a usable file name; give a CSV file or '-' for stdin", "roster")
+        raise InputError(
+            f"{ref('roster')} is empty or not a usable file name; give a CSV file or '-' for stdin", "roster"
+        )
     path = Path(spec)
     try:
         if path.is_dir():
-            raise InputError(f"--roster {spec}: is a folder, not a CSV file", "roster")
+            raise InputError(f"{ref('roster')} {spec}: is a folder, not a CSV file", "roster")
         return open(path, "rb"), spec
     except FileNotFoundError:
-        raise InputError(f"--roster {spec}: no such file", "roster") from None
+        raise InputError(f"{ref('roster')} {spec}: no such file", "roster") from None
     except PermissionError:
-        raise InputError(f"--roster {spec}: cannot be read (permission denied)", "roster") from None
+        raise InputError(f"{ref('roster')} {spec}: cannot be read (permission denied)", "roster") from None
     except OSError as error:
-        raise InputError(f"--roster {spec}: cannot be read ({error.strerror or error})", "roster") from None
+        raise InputError(f"{ref('roster')} {spec}: cannot be read ({error.strerror or error})", "roster") from None
 
 
 # --------------------------------------------------------------------------- output
@@ -318,15 +323,35 @@ class StdoutSink:
 
 def check_output_dir(text: str) -> Path:
     if not text.strip() or "\x00" in text:
-        raise InputError("--output-dir is empty or not a usable folder name", "output_dir")
+        raise InputError(f"{ref('output_dir')} is empty or not a usable folder name", "output_dir")
     folder = Path(text)
     if not folder.is_dir():
         what = "is not a folder" if folder.exists() else "does not exist (create it first)"
-        raise InputError(f"--output-dir {text} {what}", "output_dir")
+        raise InputError(f"{ref('output_dir')} {text} {what}", "output_dir")
     return folder
 
 
 # --------------------------------------------------------------------------- the batch
+
+
+@dataclass(frozen=True)
+class RowOutcome:
+    """What became of one roster row: planned, or refused with a message for its reader."""
+
+    line: int
+    id: str | None
+    error: str | None = None
+    unreadable: bool = False
+
+    @property
+    def planned(self) -> bool:
+        return self.error is None
+
+    @property
+    def who(self) -> str:
+        if self.id is not None:
+            return f"id {self.id}"
+        return "id unknown" if self.unreadable else "unusable id"
 
 
 @dataclass
@@ -335,16 +360,13 @@ class BatchResult:
     failed: int = 0
     failed_lines: tuple[int, ...] = ()
 
-    @property
-    def exit_code(self) -> int:
-        return EXIT_INVALID if self.failed else EXIT_OK
-
-
-def _report(row: RosterRow, message: str) -> None:
-    who = f"id {row.id}" if row.id is not None else ("id unknown" if row.unreadable else "unusable id")
-    from ketplan.cli.errors import say  # one printable line: a cell's control characters are escaped
-
-    say(f"roster line {row.line} ({who}): {message}")
+    def add(self, outcome: RowOutcome) -> None:
+        if outcome.planned:
+            self.planned += 1
+            return
+        self.failed += 1
+        if len(self.failed_lines) < MAX_FAILED_LINES_SHOWN:
+            self.failed_lines = (*self.failed_lines, outcome.line)
 
 
 def run_roster(
@@ -357,18 +379,19 @@ def run_roster(
     stamp=None,
     reminders=(),
     default_zone: str | None = None,
-) -> BatchResult:
-    """Plan every row of the roster `spec` (a path or '-'), writing as it goes.
+) -> Iterator[RowOutcome]:
+    """Plan every row of the roster `spec` (a path or '-'), writing as it goes, and yield each
+    row's outcome as soon as it is known (the caller decides how to show it).
 
     jsonl/csv go to stdout or the file `output`; ics writes `output_dir/ID.ics` per patient.
-    Returns the counts; row failures are reported on stderr as they happen. A failure of the
-    batch's own output (`output` cannot be written) or of the roster itself stops the batch
-    (InputError); an `output` file is then not created.
+    A failure of the batch's own output (OutputError) or of the roster itself (InputError)
+    stops the batch; an `output` file is then not created. The output file is committed when
+    the generator is exhausted, and abandoned if it is closed early.
     """
     if output_format not in BATCH_FORMATS:
         raise ValueError(f"run_roster: unknown format {output_format!r}")
     if output_format == "ics" and (output_dir is None or output is not None):
-        raise ValueError("run_roster: --format ics writes one file per patient into output_dir")
+        raise ValueError(f"run_roster: {ref('format')} ics writes one file per patient into output_dir")
     from ketplan.app.planning import plan_from_text
 
     if default_zone is None:
@@ -376,8 +399,6 @@ def run_roster(
 
         default_zone = system_zone_name()
     write_plan = _plan_writer(output_format, output_dir=output_dir, force=force, stamp=stamp, reminders=reminders)
-    result = BatchResult()
-    failed_lines: list[int] = []
     sink = None
     stream = None
     try:
@@ -396,16 +417,10 @@ def run_roster(
                 try:
                     write_plan(sink, row.id, plan_from_text(row.options, default_zone=default_zone))
                 except KetplanError as error:
-                    if error.field == "output" and sink is not None:
+                    if isinstance(error, OutputError) and sink is not None:
                         raise  # the batch's own output cannot be written: stop
-                    message = error.message
-            if message is None:
-                result.planned += 1
-                continue
-            result.failed += 1
-            if len(failed_lines) < MAX_FAILED_LINES_SHOWN:
-                failed_lines.append(row.line)
-            _report(row, message)
+                    message = error.spelled(spell_in_roster)
+            yield RowOutcome(row.line, row.id, message, row.unreadable)
         if output_format == "csv" and not header_written:
             sink.write(_csv_text([_csv_columns()]))  # a header-only roster: a header-only CSV
         if sink is not None:
@@ -416,8 +431,6 @@ def run_roster(
             sink.abort()
         if stream is not None:
             _close_roster(stream, spec)
-    result.failed_lines = tuple(failed_lines)
-    return result
 
 
 def summary(result: BatchResult) -> str:

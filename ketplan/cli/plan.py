@@ -6,6 +6,7 @@ from datetime import UTC
 
 import typer
 
+from ketplan.app.exit_status import ExitStatus
 from ketplan.cli import app
 from ketplan.cli.options import PlanFormat
 
@@ -309,10 +310,12 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
             )
         target = None if output in (None, "-") else _path(output)
 
-    from ketplan.app.roster import run_roster, summary
+    from ketplan.app.roster import BatchResult, run_roster, summary
+    from ketplan.cli.errors import say
     from ketplan.io.clinic_calendar import system_zone_name
 
-    result = run_roster(
+    result = BatchResult()
+    outcomes = run_roster(
         roster,
         output_format.value,
         output=target,
@@ -322,11 +325,13 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
         reminders=reminders,
         default_zone=system_zone_name(),
     )
+    for outcome in outcomes:
+        result.add(outcome)
+        if not outcome.planned:
+            say(f"roster line {outcome.line} ({outcome.who}): {outcome.error}")
     if result.failed:
-        from ketplan.cli.errors import say
-
         say(summary(result))  # one printable line, like every other error
-        raise typer.Exit(2)
+        raise typer.Exit(ExitStatus.INVALID)
 
 
 def _path(text: str):

@@ -6,7 +6,7 @@ import calendar
 import re
 from datetime import date, time
 
-from ketplan.core.errors import InputError, option_name, printable
+from ketplan.core.errors import InputError, printable, ref
 
 _ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})", re.ASCII)
 _CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
@@ -14,7 +14,7 @@ _CLOCK = re.compile(r"(\d{1,2}):(\d{2})", re.ASCII)
 
 def parse_iso_date(text: str, field: str = "start") -> date:
     """'2026-12-01' -> date. Impossible dates (2026-02-30, 2026-13-01) are refused with the reason."""
-    option = option_name(field)
+    option = ref(field)
     cleaned = str(text).strip()
     match = _ISO_DATE.fullmatch(cleaned)
     if match is None:
@@ -34,7 +34,7 @@ def parse_iso_date(text: str, field: str = "start") -> date:
 
 def parse_clock(text: str, field: str = "time") -> time:
     """'09:00' -> time(9, 0). 24-hour clock."""
-    option = option_name(field)
+    option = ref(field)
     cleaned = str(text).strip()
     match = _CLOCK.fullmatch(cleaned)
     if match is None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from ketplan.core import references as refs
-from ketplan.core.errors import InputError, UnsafeDoseError
+from ketplan.core.errors import InputError, UnsafeDoseError, ref
 from ketplan.core.units import CM_PER_INCH, MAX_HEIGHT_CM, MAX_WEIGHT_KG, MIN_HEIGHT_CM, MIN_WEIGHT_KG
 
 # Racemic ketamine: the hard range in mg/kg for each route. IV/IM/SC: the range Fava 2020
@@ -95,7 +95,8 @@ def choose_dosing_weight(
         or not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM
     ):
         raise InputError(
-            f"--height must lie within the plausible adult range {MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm", "height"
+            f"{ref('height')} must lie within the plausible adult range {MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm",
+            "height",
         )
     warnings: list[str] = []
     bmi = body_mass_index(actual_kg, height_cm) if height_cm else None
@@ -106,7 +107,7 @@ def choose_dosing_weight(
     if basis is not WeightBasis.actual:
         if height_cm is None or sex is None:
             raise InputError(
-                f"--dosing-weight {basis.value} needs --height and --sex (Devine ideal body weight)",
+                f"{ref('dosing_weight')} {basis.value} needs {ref('height')} and {ref('sex')} (Devine ideal body weight)",
                 "dosing_weight",
             )
         if height_cm / CM_PER_INCH <= DEVINE_BASE_INCHES:
@@ -155,15 +156,15 @@ def check_age(age: int | None) -> tuple[str, ...]:
     if age is None:
         return ()
     if isinstance(age, bool) or not isinstance(age, int):
-        raise InputError("--age must be a whole number of years", "age")
+        raise InputError(f"{ref('age')} must be a whole number of years", "age")
     if age < MIN_AGE:
         raise InputError(
-            f"--age {age} is under {MIN_AGE}: ketamine and esketamine for depression are studied "
+            f"{ref('age')} {age} is under {MIN_AGE}: ketamine and esketamine for depression are studied "
             "and approved in adults only",
             "age",
         )
     if age > MAX_AGE:
-        raise InputError(f"--age {age} is not a plausible age (at most {MAX_AGE})", "age")
+        raise InputError(f"{ref('age')} {age} is not a plausible age (at most {MAX_AGE})", "age")
     if age >= OLDER_ADULT_AGE:
         return (
             f"Age {age} (65 or over): higher drug exposure and larger blood-pressure rises are "
@@ -181,11 +182,12 @@ def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] |
         low, high = max(low, allowed[0]), min(high, allowed[1])
     if not isinstance(mg_per_kg, (int, float)) or isinstance(mg_per_kg, bool) or not math.isfinite(mg_per_kg):
         raise UnsafeDoseError(
-            f"--mg-per-kg must be a finite number within {format_number(low)}–{format_number(high)} mg/kg", "mg_per_kg"
+            f"{ref('mg_per_kg')} must be a finite number within {format_number(low)}–{format_number(high)} mg/kg",
+            "mg_per_kg",
         )
     if not low <= mg_per_kg <= high:  # inclusive and exact: no tolerance at a hard limit
         raise UnsafeDoseError(
-            f"--mg-per-kg {mg_per_kg:g} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
+            f"{ref('mg_per_kg')} {mg_per_kg:g} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
             f"{route.upper() if route != 'oral' else 'oral'} racemic ketamine here",
             "mg_per_kg",
         )
@@ -202,7 +204,9 @@ def check_esketamine_dose(dose_mg: int, allowed: tuple[int, ...] = ESKETAMINE_DO
     """Esketamine comes in 28 mg devices; only whole-device doses in the allowed set are given."""
     if isinstance(dose_mg, bool) or dose_mg not in allowed or dose_mg not in ESKETAMINE_DOSES_MG:
         shown = "/".join(str(d) for d in allowed if d in ESKETAMINE_DOSES_MG)
-        raise UnsafeDoseError(f"--dose {dose_mg} mg is not an allowed esketamine dose here; use {shown} mg", "dose")
+        raise UnsafeDoseError(
+            f"{ref('dose')} {dose_mg} mg is not an allowed esketamine dose here; use {shown} mg", "dose"
+        )
     return int(dose_mg)
 
 
@@ -251,7 +255,7 @@ def _drawable_volume_ml(dose_mg: float, concentration: float, low_mg: float, hig
         volume = round(volume + step, 2)
     if volume <= 0 or not low_mg - 1e-9 <= volume * concentration <= high_mg + 1e-9:
         raise UnsafeDoseError(
-            f"--concentration {concentration:g} mg/mL cannot measure {dose_mg:.1f} mg within the allowed range "
+            f"{ref('concentration')} {concentration:g} mg/mL cannot measure {dose_mg:.1f} mg within the allowed range "
             "at syringe precision; use a lower concentration",
             "concentration",
         )
@@ -313,10 +317,10 @@ def weight_based_dose(
     oral a dose in mg only.
     """
     if isinstance(weight_kg, bool) or not isinstance(weight_kg, (int, float)) or not math.isfinite(weight_kg):
-        raise InputError("--weight must be a number of kg", "weight")
+        raise InputError(f"{ref('weight')} must be a number of kg", "weight")
     if not MIN_WEIGHT_KG <= weight_kg <= MAX_WEIGHT_KG:
         raise InputError(
-            f"--weight {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
+            f"{ref('weight')} {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
             "weight",
         )
     mg_per_kg = check_mg_per_kg(mg_per_kg, route, allowed_mg_per_kg)
@@ -384,12 +388,12 @@ def weight_based_dose(
 
 def _check_concentration(concentration: float | None, route: str, warnings: list[str]) -> float:
     if concentration is None:
-        raise InputError("--concentration is needed to work out the volume to draw", "concentration")
+        raise InputError(f"{ref('concentration')} is needed to work out the volume to draw", "concentration")
     if not math.isfinite(concentration) or concentration <= 0:
-        raise InputError("--concentration must be a positive number of mg/mL (10, 50 or 100)", "concentration")
+        raise InputError(f"{ref('concentration')} must be a positive number of mg/mL (10, 50 or 100)", "concentration")
     if concentration > MUST_DILUTE_MG_PER_ML:
         raise InputError(
-            f"--concentration {concentration:g} mg/mL is above the strongest marketed strength (100 mg/mL)",
+            f"{ref('concentration')} {concentration:g} mg/mL is above the strongest marketed strength (100 mg/mL)",
             "concentration",
         )
     if concentration not in MARKETED_CONCENTRATIONS_MG_PER_ML:
@@ -406,9 +410,11 @@ def _check_concentration(concentration: float | None, route: str, warnings: list
 
 def _check_minutes(minutes: float | None, warnings: list[str]) -> float:
     if minutes is None or not math.isfinite(minutes) or minutes <= 0:
-        raise InputError("--minutes must be a positive number of minutes (40 is standard)", "minutes")
+        raise InputError(f"{ref('minutes')} must be a positive number of minutes (40 is standard)", "minutes")
     if minutes > MAX_INFUSION_MINUTES:
-        raise InputError(f"--minutes {minutes:g} is longer than a day; infusions studied last 40-100 min", "minutes")
+        raise InputError(
+            f"{ref('minutes')} {minutes:g} is longer than a day; infusions studied last 40-100 min", "minutes"
+        )
     if not STUDIED_MINUTES[0] <= minutes <= STUDIED_MINUTES[1]:
         warnings.append(
             f"Infusion over {minutes:g} min is outside the 40-100 min reported in studies (40 min is standard)."
@@ -418,17 +424,21 @@ def _check_minutes(minutes: float | None, warnings: list[str]) -> float:
 
 def _check_final_volume(final_volume: float | None, drug_volume: float, concentration: float) -> float:
     if final_volume is None or not math.isfinite(final_volume) or final_volume <= 0:
-        raise InputError("--final-volume must be a positive number of mL (100 is the ketplan default)", "final_volume")
+        raise InputError(
+            f"{ref('final_volume')} must be a positive number of mL (100 is the ketplan default)", "final_volume"
+        )
     if final_volume > MAX_FINAL_VOLUME_ML:
-        raise InputError(f"--final-volume {final_volume:g} mL is above {MAX_FINAL_VOLUME_ML:g} mL", "final_volume")
+        raise InputError(
+            f"{ref('final_volume')} {final_volume:g} mL is above {MAX_FINAL_VOLUME_ML:g} mL", "final_volume"
+        )
     if final_volume < drug_volume:
         raise InputError(
-            f"--final-volume {final_volume:g} mL is less than the {drug_volume:g} mL of drug to draw",
+            f"{ref('final_volume')} {final_volume:g} mL is less than the {drug_volume:g} mL of drug to draw",
             "final_volume",
         )
     if concentration >= MUST_DILUTE_MG_PER_ML and final_volume < 2 * drug_volume:
         raise InputError(
-            f"--final-volume {final_volume:g} mL does not dilute {drug_volume:g} mL of 100 mg/mL at least 1:1 "
+            f"{ref('final_volume')} {final_volume:g} mL does not dilute {drug_volume:g} mL of 100 mg/mL at least 1:1 "
             "(Ketalar label); use a larger final volume",
             "final_volume",
         )

@@ -13,7 +13,7 @@ from itertools import combinations, pairwise
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ketplan.core import dosing
-from ketplan.core.errors import InputError, UnsafeDoseError, quoted
+from ketplan.core.errors import InputError, UnsafeDoseError, quoted, ref
 from ketplan.core.protocol import CheckpointWhen, FixedDose, Protocol, WeightDose
 from ketplan.core.schedule import (
     WEEKDAY_NAMES,
@@ -118,12 +118,12 @@ class Plan:
 
 def resolve_zone(name: str) -> ZoneInfo:
     if not isinstance(name, str) or not name.strip() or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
-        raise InputError(f"--tz {quoted(name)} is not an IANA time-zone name such as Europe/Brussels", "tz")
+        raise InputError(f"{ref('tz')} {quoted(name)} is not an IANA time-zone name such as Europe/Brussels", "tz")
     try:
         return ZoneInfo(name.strip())
     except (ZoneInfoNotFoundError, ValueError, OSError):
         raise InputError(
-            f"--tz {quoted(name)} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz"
+            f"{ref('tz')} {quoted(name)} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz"
         ) from None
 
 
@@ -191,7 +191,7 @@ def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: f
             return best[0]
     raise InputError(
         f"the open weekdays cannot hold {sessions_per_week} sessions a week {min_gap} days apart; "
-        "set --days or open more days (--closed)",
+        f"set {ref('days')} or open more days ({ref('closed')})",
         "days",
     )
 
@@ -207,7 +207,10 @@ def build_plan(request: PlanRequest) -> Plan:
     # Weekdays are spaced for the busiest phase; a weekly phase's own gap never constrains them.
     min_gap = max((p.min_gap_days for p in phases if (p.sessions_per_week or 1) == multi), default=1)
     if len(request.calendar.closed_weekdays) >= 7:
-        raise InputError("--closed closes every weekday; leave at least one open day (e.g. --closed sat,sun)", "closed")
+        raise InputError(
+            f"{ref('closed')} closes every weekday; leave at least one open day (e.g. {ref('closed')} sat,sun)",
+            "closed",
+        )
     chosen_by_ketplan = request.weekdays is None
     if request.weekdays is not None:
         _check_weekdays(request.weekdays)
@@ -226,7 +229,7 @@ def build_plan(request: PlanRequest) -> Plan:
 
     scheduled = schedule(request.start, weekdays, phases, request.calendar, end)
     if not scheduled:
-        raise InputError("the plan holds no session; extend --weeks or --until", "weeks")
+        raise InputError(f"the plan holds no session; extend {ref('weeks')} or {ref('until')}", "weeks")
 
     weight_dose = None
     session_weight_doses: list[dosing.WeightBasedDose] = []
@@ -315,29 +318,32 @@ def build_plan(request: PlanRequest) -> Plan:
 def check_start(start: date) -> None:
     if not MIN_YEAR <= start.year <= MAX_YEAR:
         raise InputError(
-            f"--start {start.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR} ketplan plans for", "start"
+            f"{ref('start')} {start.isoformat()} is outside the years {MIN_YEAR}-{MAX_YEAR} ketplan plans for", "start"
         )
 
 
 def _horizon_end(request: PlanRequest, first_day: date) -> date:
     if request.weeks is not None and request.until is not None:
-        raise InputError("give --weeks or --until, not both", "weeks")
+        raise InputError(f"give {ref('weeks')} or {ref('until')}, not both", "weeks")
     if request.until is not None:
         if request.until < first_day:
             raise InputError(
-                f"--until {request.until.isoformat()} is before the first session ({first_day.isoformat()})", "until"
+                f"{ref('until')} {request.until.isoformat()} is before the first session ({first_day.isoformat()})",
+                "until",
             )
         end = request.until
     else:
         weeks = DEFAULT_WEEKS if request.weeks is None else request.weeks
         if isinstance(weeks, bool) or not isinstance(weeks, int) or weeks < 1:
-            raise InputError("--weeks must be a whole number of weeks, 1 or more", "weeks")
+            raise InputError(f"{ref('weeks')} must be a whole number of weeks, 1 or more", "weeks")
         if weeks > 156:
-            raise InputError(f"--weeks {weeks} is longer than ketplan plans (at most 156 weeks, 3 years)", "weeks")
+            raise InputError(
+                f"{ref('weeks')} {weeks} is longer than ketplan plans (at most 156 weeks, 3 years)", "weeks"
+            )
         end = first_day + timedelta(weeks=weeks) - timedelta(days=1)
     if (end - first_day).days > 156 * 7:
         raise InputError(
-            "--until is more than 156 weeks (3 years) after the first session; plan a shorter horizon", "until"
+            f"{ref('until')} is more than 156 weeks (3 years) after the first session; plan a shorter horizon", "until"
         )
     return end
 
@@ -346,12 +352,13 @@ def _phase_specs(protocol: Protocol, every: int | None) -> tuple[list[PhaseSpec]
     flexible = [p for p in protocol.phases if p.interval_weeks_allowed]
     if every is not None:
         if not flexible:
-            raise InputError(f"--every does not apply to {protocol.id}: its intervals are fixed", "every")
+            raise InputError(f"{ref('every')} does not apply to {protocol.id}: its intervals are fixed", "every")
         allowed = flexible[-1].interval_weeks_allowed
         if isinstance(every, bool) or every not in allowed:
             shown = " or ".join(str(a) for a in allowed)
             raise InputError(
-                f"--every {every} is not allowed for {protocol.id}; use {shown} (weeks between sessions)", "every"
+                f"{ref('every')} {every} is not allowed for {protocol.id}; use {shown} (weeks between sessions)",
+                "every",
             )
     specs = []
     chosen = None
@@ -376,9 +383,9 @@ def _check_weekdays(days) -> None:
     """Library callers pass weekdays as numbers: 0 (Monday) to 6 (Sunday), each at most once."""
     values = tuple(days)
     if not values or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in values):
-        raise InputError("--days must list weekdays such as tue,fri (mon to sun)", "days")
+        raise InputError(f"{ref('days')} must list weekdays such as tue,fri (mon to sun)", "days")
     if len(set(values)) != len(values):
-        raise InputError("--days lists a weekday twice", "days")
+        raise InputError(f"{ref('days')} lists a weekday twice", "days")
 
 
 def _check_weekday_gaps(days: tuple[int, ...], min_gap: int) -> None:
@@ -389,7 +396,7 @@ def _check_weekday_gaps(days: tuple[int, ...], min_gap: int) -> None:
     if min(gaps) < min_gap:
         shown = ",".join(WEEKDAY_NAMES[d] for d in days)
         raise InputError(
-            f"--days {shown} puts sessions less than {min_gap} days apart; choose days such as tue,fri or mon,wed,fri",
+            f"{ref('days')} {shown} puts sessions less than {min_gap} days apart; choose days such as tue,fri or mon,wed,fri",
             "days",
         )
 
@@ -421,10 +428,11 @@ def _weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None
     protocol = request.protocol
     if request.dose_mg is not None or request.first_dose_mg is not None:
         raise InputError(
-            f"--dose and --first-dose are esketamine doses; {protocol.id} is dosed in mg/kg (--mg-per-kg)", "dose"
+            f"{ref('dose')} and {ref('first_dose')} are esketamine doses; {protocol.id} is dosed in mg/kg ({ref('mg_per_kg')})",
+            "dose",
         )
     if request.weight_kg is None:
-        raise InputError(f"--weight is required for {protocol.id}: its dose is weight-based (mg/kg)", "weight")
+        raise InputError(f"{ref('weight')} is required for {protocol.id}: its dose is weight-based (mg/kg)", "weight")
     if mg_per_kg is None:
         mg_per_kg = rule.default_mg_per_kg if request.mg_per_kg is None else request.mg_per_kg
     return dosing.weight_based_dose(
@@ -448,7 +456,7 @@ def _esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warning
     protocol = request.protocol
     if request.mg_per_kg is not None:
         raise InputError(
-            f"--mg-per-kg applies to weight-based protocols; {protocol.id} uses fixed esketamine doses (--dose)",
+            f"{ref('mg_per_kg')} applies to weight-based protocols; {protocol.id} uses fixed esketamine doses ({ref('dose')})",
             "mg_per_kg",
         )
     later = rule.default_mg if request.dose_mg is None else request.dose_mg
@@ -464,13 +472,13 @@ def _esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warning
             )
         elif request.first_dose_mg == rule.older_adult_first_dose_mg:
             raise UnsafeDoseError(
-                f"--first-dose {request.first_dose_mg} mg is only for patients aged 65 or over (give --age); "
+                f"{ref('first_dose')} {request.first_dose_mg} mg is only for patients aged 65 or over (give {ref('age')}); "
                 f"{protocol.id} starts at {rule.first_dose_mg} mg",
                 "first_dose",
             )
         else:
             raise UnsafeDoseError(
-                f"--first-dose {request.first_dose_mg} mg is not allowed for {protocol.id}; the first dose is "
+                f"{ref('first_dose')} {request.first_dose_mg} mg is not allowed for {protocol.id}; the first dose is "
                 f"{rule.first_dose_mg} mg"
                 + (
                     f" ({rule.older_adult_first_dose_mg} mg possible at 65 or over)"
@@ -506,7 +514,7 @@ def _verify_doses(
     # dosing_weight_kg is rounded to 0.01 kg: allow for that rounding, nothing more.
     slack = 1e-6 + (0.005 * dosing.RACEMIC_MG_PER_KG_LIMITS[protocol.route.value][1] if dose is not None else 0.0)
     if not sessions:
-        raise InputError("the plan holds no session; extend --weeks or --until", "weeks")
+        raise InputError(f"the plan holds no session; extend {ref('weeks')} or {ref('until')}", "weeks")
     for session in sessions:
         if isinstance(protocol.dose, FixedDose):
             allowed = set(protocol.dose.allowed_mg) | {protocol.dose.first_dose_mg}
@@ -565,7 +573,7 @@ def _checkpoints(
     before its date; periodic screens fall on the first session on or after they are due, since
     they are done with the patient at a visit; deadlines (REMS forms) stay on their date."""
     if screen_every is not None and (isinstance(screen_every, bool) or not 1 <= screen_every <= 52):
-        raise InputError("--screen-every must be 1-52 weeks", "screen_every")
+        raise InputError(f"{ref('screen_every')} must be 1-52 weeks", "screen_every")
     out: list[Checkpoint] = []
     first_date = scheduled[0].date
     last_date = scheduled[-1].date

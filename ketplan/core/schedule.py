@@ -18,7 +18,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from ketplan.core.errors import InputError, option_name
+from ketplan.core.errors import InputError, ref
 
 WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -77,7 +77,7 @@ class ScheduledSession:
 
 def parse_weekdays(text: str, field_name: str = "days") -> tuple[int, ...]:
     """'tue,fri' -> (1, 4). Order is kept: the first listed day anchors weekly phases."""
-    option = option_name(field_name)
+    option = ref(field_name)
     parts = [p.strip().lower() for p in str(text).split(",")]
     if not text or not any(parts):
         raise InputError(f"{option} is empty; list weekdays such as tue,fri", field_name)
@@ -103,7 +103,7 @@ def planned_dates(
 ) -> list[tuple[PhaseSpec, int, date]]:
     """(phase, week index, planned date) before any closure is applied, in date order."""
     if not weekdays:
-        raise InputError("--days lists no weekday", "days")
+        raise InputError(f"{ref('days')} lists no weekday", "days")
     day0 = course_first_day(start, weekdays[0])
     offsets = [(d - weekdays[0]) % 7 for d in weekdays]
     out: list[tuple[PhaseSpec, int, date]] = []
@@ -111,7 +111,7 @@ def planned_dates(
     for phase in phases:
         if phase.sessions_per_week is not None and phase.sessions_per_week > len(weekdays):
             raise InputError(
-                f"--days lists {len(weekdays)} weekday(s) but phase {phase.name!r} needs "
+                f"{ref('days')} lists {len(weekdays)} weekday(s) but phase {phase.name!r} needs "
                 f"{phase.sessions_per_week} sessions a week",
                 "days",
             )
@@ -143,9 +143,9 @@ def schedule(
 ) -> list[ScheduledSession]:
     """Session dates for a course, shifted around closures, keeping each phase's minimum gap."""
     if len(calendar.closed_weekdays) >= 7:
-        raise InputError("--closed closes every weekday; leave at least one open day", "closed")
+        raise InputError(f"{ref('closed')} closes every weekday; leave at least one open day", "closed")
     if horizon_end < start:
-        raise InputError("the plan ends before it starts; check --weeks or --until", "until")
+        raise InputError(f"the plan ends before it starts; check {ref('weeks')} or {ref('until')}", "until")
     first_day = course_first_day(start, weekdays[0]) if weekdays else start
     if (horizon_end - first_day).days > MAX_COURSE_WEEKS * 7:
         raise InputError(f"a plan longer than {MAX_COURSE_WEEKS} weeks is not a plan ketplan makes", "weeks")
@@ -188,6 +188,6 @@ def _next_open_day(day: date, calendar: ClinicCalendar) -> date:
         if calendar.closure(candidate) is None:
             return candidate
     raise InputError(
-        f"no open clinic day within {MAX_SEARCH_DAYS} days of {day.isoformat()}; check --closed, --skip and --holidays",
+        f"no open clinic day within {MAX_SEARCH_DAYS} days of {day.isoformat()}; check {ref('closed')}, {ref('skip')} and {ref('holidays')}",
         "skip",
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from ketplan.core.errors import InputError, option_name, printable
+from ketplan.core.errors import InputError, printable, ref
 
 KG_PER_LB = 0.45359237  # exact, international avoirdupois pound (1959)
 CM_PER_INCH = 2.54  # exact
@@ -45,7 +45,7 @@ class Height:
 
 def _split_quantity(text: str, field: str, example: str) -> tuple[float, str]:
     if not isinstance(text, str) or not text.strip():
-        raise InputError(f"{option_name(field)} is empty; give a number with a unit, e.g. {example}", field)
+        raise InputError(f"{ref(field)} is empty; give a number with a unit, e.g. {example}", field)
     cleaned = text.strip()
     match = _QUANTITY.fullmatch(cleaned)
     if match is None:
@@ -54,7 +54,7 @@ def _split_quantity(text: str, field: str, example: str) -> tuple[float, str]:
             hint = f"use a decimal point, not a comma (e.g. {cleaned.replace(',', '.')})"
         else:
             hint = f"give a number with a unit, e.g. {example}"
-        raise InputError(f"{option_name(field)} {shown!r} is not a quantity ketplan can read; {hint}", field)
+        raise InputError(f"{ref(field)} {shown!r} is not a quantity ketplan can read; {hint}", field)
     return float(match["number"]), match["unit"].lower()
 
 
@@ -63,11 +63,11 @@ def parse_weight(text: str) -> Weight:
     number, unit_text = _split_quantity(text, "weight", "70kg or 154lb")
     unit = _WEIGHT_UNITS.get(unit_text)
     if unit is None:
-        raise InputError(f"--weight unit {unit_text!r} is not known; use kg or lb (e.g. 70kg, 154lb)", "weight")
+        raise InputError(f"{ref('weight')} unit {unit_text!r} is not known; use kg or lb (e.g. 70kg, 154lb)", "weight")
     kg = number * KG_PER_LB if unit == "lb" else number
     if not MIN_WEIGHT_KG <= kg <= MAX_WEIGHT_KG:
         raise InputError(
-            f"--weight {printable(text.strip())} ({kg:.1f} kg) is outside the plausible adult range "
+            f"{ref('weight')} {printable(text.strip())} ({kg:.1f} kg) is outside the plausible adult range "
             f"{MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
             "weight",
         )
@@ -80,12 +80,12 @@ def parse_height(text: str) -> Height:
     unit = _HEIGHT_UNITS.get(unit_text)
     if unit is None:
         raise InputError(
-            f"--height needs a unit, cm or in (e.g. 170cm, 66in); got {printable(text.strip())!r}", "height"
+            f"{ref('height')} needs a unit, cm or in (e.g. 170cm, 66in); got {printable(text.strip())!r}", "height"
         )
     cm = number * CM_PER_INCH if unit == "in" else number
     if not MIN_HEIGHT_CM <= cm <= MAX_HEIGHT_CM:
         raise InputError(
-            f"--height {printable(text.strip())} ({cm:.0f} cm) is outside the plausible adult range "
+            f"{ref('height')} {printable(text.strip())} ({cm:.0f} cm) is outside the plausible adult range "
             f"{MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm",
             "height",
         )

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from pathlib import Path
 
-from ketplan.core.errors import InputError
+from ketplan.core.errors import InputError, ref
 from ketplan.core.schedule import ClinicCalendar
 
 
@@ -29,16 +29,16 @@ def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date
     if not country.isascii() or not country.isalpha() or len(country) not in (2, 3) or len(cleaned) > 64:
         shown = repr(str(code)) if len(repr(str(code))) <= 30 else repr(str(code))[:28] + "…'"
         raise InputError(
-            f"--holidays {shown} is not a country code; use an ISO code such as BE, US or US-NY", "holidays"
+            f"{ref('holidays')} {shown} is not a country code; use an ISO code such as BE, US or US-NY", "holidays"
         )
     try:
         table = holidays.country_holidays(
             country, subdiv=subdivision or None, years=range(first_year, last_year + 1), language="en_US"
         )
     except NotImplementedError:
-        raise InputError(f"--holidays {cleaned}: no public-holiday table for that country", "holidays") from None
+        raise InputError(f"{ref('holidays')} {cleaned}: no public-holiday table for that country", "holidays") from None
     except (ValueError, KeyError) as error:
-        raise InputError(f"--holidays {cleaned}: {error}", "holidays") from None
+        raise InputError(f"{ref('holidays')} {cleaned}: {error}", "holidays") from None
 
     def name(day: date) -> str | None:
         found = table.get(day)

@@ -20,7 +20,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from ketplan.core.errors import InputError
+from ketplan.core.errors import OutputError, ref
 
 # errnos meaning "this file system cannot make a hard link here": fall back to O_EXCL + rename.
 _NO_HARD_LINK = {
@@ -42,9 +42,9 @@ _NO_HARD_LINK = {
 def write_output(data: bytes | str, path: Path | None, *, force: bool) -> None:
     """Write `data` to stdout (`path` None) or to the file `path`.
 
-    Refuses (InputError, field "output") a missing folder, a folder as the target, an
+    Refuses (OutputError, field "output") a missing folder, a folder as the target, an
     existing file without `force`, and a target that is not a regular file. Any OS error
-    while writing becomes `InputError("cannot write PATH: reason")`; the target is then
+    while writing becomes `OutputError("cannot write PATH: reason")`; the target is then
     untouched and no temporary file is left behind.
     """
     if path is None:
@@ -73,7 +73,7 @@ class AtomicFile:
         try:
             fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name[:100]}.", suffix=".tmp")
         except OSError as error:
-            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+            raise OutputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
         self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
 
     def write(self, data: bytes | str) -> None:
@@ -81,7 +81,7 @@ class AtomicFile:
             self.handle.write(data)
         except OSError as error:
             self.abort()
-            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+            raise OutputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
 
     def commit(self) -> None:
         try:
@@ -93,10 +93,10 @@ class AtomicFile:
                 os.replace(self.tmp, self.path)
             else:
                 _link_no_clobber(self.tmp, self.path)  # removes tmp once the name is taken
-        except InputError:
+        except OutputError:
             raise
         except OSError as error:
-            raise InputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+            raise OutputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
         finally:
             self.abort()
         _fsync_directory(self.path.parent)
@@ -129,23 +129,23 @@ def _check_target(path: Path, force: bool) -> int | None:
     shown = str(path)
     parent = path.parent
     if path.name in ("", ".", ".."):
-        raise InputError(f"--output {shown} is a folder; give a file name, e.g. {path / 'plan.ics'}", "output")
+        raise OutputError(f"{ref('output')} {shown} is a folder; give a file name, e.g. {path / 'plan.ics'}", "output")
     try:
         info = os.lstat(path)
     except FileNotFoundError:
         info = None
     except OSError as error:
-        raise InputError(f"cannot write {shown}: {error.strerror or error}", "output") from None
+        raise OutputError(f"cannot write {shown}: {error.strerror or error}", "output") from None
     if info is not None and stat.S_ISDIR(info.st_mode):
-        raise InputError(f"--output {shown} is a folder; give a file name, e.g. {path / 'plan.ics'}", "output")
+        raise OutputError(f"{ref('output')} {shown} is a folder; give a file name, e.g. {path / 'plan.ics'}", "output")
     if info is None:
         if not parent.exists():
-            raise InputError(f"cannot write {shown}: the folder {parent} does not exist", "output")
+            raise OutputError(f"cannot write {shown}: the folder {parent} does not exist", "output")
         if not parent.is_dir():
-            raise InputError(f"cannot write {shown}: {parent} is not a folder", "output")
+            raise OutputError(f"cannot write {shown}: {parent} is not a folder", "output")
         return None
     if not force:
-        raise InputError(f"{shown} already exists; add --force to replace it", "output")
+        raise OutputError(f"{shown} already exists; add {ref('force')} to replace it", "output")
     if stat.S_ISLNK(info.st_mode):
         # --force replaces the link itself, never the file it points to; a link to a
         # device (/dev/stdout) is refused: use `--output -` for stdout.
@@ -154,17 +154,21 @@ def _check_target(path: Path, force: bool) -> int | None:
         except OSError:
             return None
         if stat.S_ISDIR(pointed.st_mode):
-            raise InputError(f"--output {shown} is a folder; give a file name", "output")
+            raise OutputError(f"{ref('output')} {shown} is a folder; give a file name", "output")
         if not stat.S_ISREG(pointed.st_mode):
-            raise InputError(f"--output {shown} is not a regular file; use '--output -' to write to stdout", "output")
+            raise OutputError(
+                f"{ref('output')} {shown} is not a regular file; use '{ref('output')} -' to write to stdout", "output"
+            )
         return None
     if not stat.S_ISREG(info.st_mode):
-        raise InputError(f"--output {shown} is not a regular file; use '--output -' to write to stdout", "output")
+        raise OutputError(
+            f"{ref('output')} {shown} is not a regular file; use '{ref('output')} -' to write to stdout", "output"
+        )
     return stat.S_IMODE(info.st_mode)
 
 
 def _link_no_clobber(tmp: str, path: Path) -> None:
-    exists = InputError(f"{path} already exists; add --force to replace it", "output")
+    exists = OutputError(f"{path} already exists; add {ref('force')} to replace it", "output")
     try:
         os.link(tmp, path)
     except FileExistsError:
@@ -177,7 +181,7 @@ def _link_no_clobber(tmp: str, path: Path) -> None:
     _remove_quietly(tmp)
 
 
-def _claim_and_replace(tmp: str, path: Path, exists: InputError) -> None:
+def _claim_and_replace(tmp: str, path: Path, exists: OutputError) -> None:
     """No hard links here: claim the name with O_EXCL (fails if it exists), then rename over
     our own empty placeholder. On failure the placeholder is removed again."""
     try:
