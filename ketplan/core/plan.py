@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ketplan.core import dosing
 from ketplan.core.errors import InputError, UnsafeDoseError, quoted, ref
+from ketplan.core.identity import CourseIdentity
 from ketplan.core.protocol import CheckpointWhen, FixedDose, Protocol, WeightDose
 from ketplan.core.schedule import (
     WEEKDAY_NAMES,
@@ -110,6 +111,10 @@ class Plan:
     @property
     def cumulative_dose_mg(self) -> float:
         return round(sum(s.dose_mg for s in self.sessions), 1)
+
+    @property
+    def identity(self) -> CourseIdentity:
+        return CourseIdentity(self.protocol.id, self.label, self.start)
 
     @property
     def weekday_names(self) -> tuple[str, ...]:

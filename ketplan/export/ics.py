@@ -16,7 +16,6 @@ component in any reader.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,7 +32,6 @@ from ketplan.core.schedule import WEEKDAY_LONG
 from ketplan.export.jsonout import DISCLAIMER
 
 PRODID = f"-//ketplan//ketplan {__version__}//EN"
-UID_DOMAIN = "ketplan"
 CATEGORY_SESSION = "ketplan-session"
 CATEGORY_CHECKPOINT = "ketplan-checkpoint"
 EVENING_HOUR = 18
@@ -354,12 +352,6 @@ def _days_in_month(moment: datetime) -> int:
     return (following - timedelta(days=1)).day
 
 
-def uid_for(plan: Plan, *parts: object) -> str:
-    """Stable UID: the same protocol, label, start date and item give the same UID on every export."""
-    key = "|".join(["ketplan-uid-1", plan.protocol.id, plan.label or "", plan.start.isoformat(), *map(str, parts)])
-    return f"{hashlib.sha256(key.encode('utf-8')).hexdigest()[:32]}@{UID_DOMAIN}"
-
-
 def _new_event(uid: str, stamp: datetime, summary: str, category: str) -> icalendar.Event:
     event = icalendar.Event()
     event.add("uid", uid)
@@ -376,7 +368,7 @@ def _session_event(
     plan: Plan, s: PlannedSession, zone: ZoneInfo, stamp: datetime, reminders: tuple[Reminder, ...]
 ) -> icalendar.Event:
     summary = _prefixed(plan, session_title(plan, s))
-    event = _new_event(uid_for(plan, "session", s.n), stamp, summary, CATEGORY_SESSION)
+    event = _new_event(plan.identity.session_uid(s.n), stamp, summary, CATEGORY_SESSION)
     event.add("dtstart", s.start)
     event.add("dtend", s.end)
     event.add("transp", "OPAQUE")
@@ -397,7 +389,7 @@ def _checkpoint_event(plan: Plan, c: Checkpoint, ordinal: int, stamp: datetime) 
     # Tied to a session: keyed by that session, so a moved session updates its checkpoint.
     # Otherwise keyed by its ordinal among checkpoints of the same kind.
     key = ("checkpoint", c.id, f"session-{c.session_n}") if c.session_n is not None else ("checkpoint", c.id, ordinal)
-    event = _new_event(uid_for(plan, *key), stamp, _prefixed(plan, c.title), CATEGORY_CHECKPOINT)
+    event = _new_event(plan.identity.uid(*key), stamp, _prefixed(plan, c.title), CATEGORY_CHECKPOINT)
     event.add("dtstart", c.date)
     event.add("dtend", c.date + timedelta(days=1))
     event.add("transp", "TRANSPARENT")
