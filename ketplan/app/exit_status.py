@@ -18,9 +18,8 @@ class ExitStatus(IntEnum):
     """Interrupted (Ctrl-C)."""
 
 
-def exit_codes_help() -> str:
-    """One line for help epilogs."""
+def exit_codes_help(invalid: str = "invalid input or refused dose", internal: str = "internal failure") -> str:
+    """One line for help epilogs; a command names what makes it exit 2."""
     return (
-        f"Exit codes: {ExitStatus.OK:d} success; {ExitStatus.INVALID:d} invalid input or refused dose; "
-        f"{ExitStatus.INTERNAL:d} unexpected internal failure."
+        f"Exit codes: {ExitStatus.OK:d} success; {ExitStatus.INVALID:d} {invalid}; {ExitStatus.INTERNAL:d} {internal}."
     )

@@ -17,17 +17,19 @@ the other rows are planned, and the exit code is 2. A roster that cannot be read
 from __future__ import annotations
 
 import csv
-import io
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ketplan.core.errors import InputError, KetplanError, OutputError, column_name, option_name, ref
 from ketplan.io.files import AtomicFile
+
+if TYPE_CHECKING:
+    from ketplan.export.formats import OutputFormat, RenderOptions
 
 REQUIRED_COLUMNS = ("id", "route", "start")
 # Optional columns: the `ketplan plan` options of the same names (underscores for dashes).
@@ -64,8 +66,6 @@ ID_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}", 
 # Device names Windows refuses as file names, with or without an extension.
 _RESERVED_NAMES = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?", re.IGNORECASE | re.ASCII)
 MAX_FAILED_LINES_SHOWN = 10
-
-BATCH_FORMATS = ("jsonl", "csv", "ics")
 
 
 # --------------------------------------------------------------------------- rows
@@ -371,46 +371,50 @@ class BatchResult:
 
 def run_roster(
     spec: str,
-    output_format: str,
+    chosen: OutputFormat,
     *,
     output: Path | None = None,
     output_dir: Path | None = None,
     force: bool = False,
-    stamp=None,
-    reminders=(),
+    render_options: RenderOptions | None = None,
     default_zone: str | None = None,
 ) -> Iterator[RowOutcome]:
     """Plan every row of the roster `spec` (a path or '-'), writing as it goes, and yield each
     row's outcome as soon as it is known (the caller decides how to show it).
 
-    jsonl/csv go to stdout or the file `output`; ics writes `output_dir/ID.ics` per patient.
-    A failure of the batch's own output (OutputError) or of the roster itself (InputError)
-    stops the batch; an `output` file is then not created. The output file is committed when
-    the generator is exhausted, and abandoned if it is closed early.
+    A streamed format goes to stdout or the file `output`; a one-file-per-row format (ics) writes
+    `output_dir/ID.ics` per patient. A failure of the batch's own output (OutputError) or of the
+    roster itself (InputError) stops the batch; an `output` file is then not created. The output
+    file is committed when the generator is exhausted, and abandoned if it is closed early.
     """
-    if output_format not in BATCH_FORMATS:
-        raise ValueError(f"run_roster: unknown format {output_format!r}")
-    if output_format == "ics" and (output_dir is None or output is not None):
-        raise ValueError(f"run_roster: {ref('format')} ics writes one file per patient into output_dir")
+    from ketplan.export.formats import ROSTER, RenderOptions
+
+    if ROSTER not in chosen.subjects:
+        raise ValueError(f"run_roster: {chosen.name} is not a roster format")
+    if chosen.one_file_per_row and (output_dir is None or output is not None):
+        raise ValueError(f"run_roster: --format {chosen.name} writes one file per patient into output_dir")
     from ketplan.app.planning import plan_from_text
 
     if default_zone is None:
         from ketplan.io.clinic_calendar import system_zone_name
 
         default_zone = system_zone_name()
-    write_plan = _plan_writer(output_format, output_dir=output_dir, force=force, stamp=stamp, reminders=reminders)
+    write_plan = _plan_writer(
+        chosen, output_dir=output_dir, force=force, render_options=render_options or RenderOptions()
+    )
+    header = "" if chosen.one_file_per_row else chosen.module_attr("roster_header")()
     sink = None
     stream = None
     try:
         # The output is claimed before the roster is read, so a refused --output fails at once.
-        if output_format != "ics":
+        if not chosen.one_file_per_row:
             sink = AtomicFile(output, force=force, text=True) if output is not None else StdoutSink()
         stream, source = open_roster(spec)
         rows = iter_rows(stream, source)
         header_written = False
         for row in rows:
-            if output_format == "csv" and not header_written:
-                sink.write(_csv_text([_csv_columns()]))
+            if header and not header_written:
+                sink.write(header)
                 header_written = True
             message = row.error
             if message is None:
@@ -421,8 +425,8 @@ def run_roster(
                         raise  # the batch's own output cannot be written: stop
                     message = error.spelled(spell_in_roster)
             yield RowOutcome(row.line, row.id, message, row.unreadable)
-        if output_format == "csv" and not header_written:
-            sink.write(_csv_text([_csv_columns()]))  # a header-only roster: a header-only CSV
+        if header and not header_written:
+            sink.write(header)  # a header-only roster: a header-only CSV
         if sink is not None:
             sink.commit()
             sink = None
@@ -446,48 +450,21 @@ def _close_roster(stream, spec: str) -> None:
         stream.close()
 
 
-def _plan_writer(output_format: str, *, output_dir, force, stamp, reminders) -> Callable:
-    if output_format == "jsonl":
-        import json
+def _plan_writer(chosen: OutputFormat, *, output_dir, force, render_options) -> Callable:
+    if chosen.one_file_per_row:
+        from ketplan.export.formats import PLAN
+        from ketplan.io.files import write_output
 
-        from ketplan.export.jsonout import plan_document
+        render_file = chosen.renderer(PLAN)
 
-        def write_jsonl(sink, row_id: str, plan) -> None:
-            document = {"id": row_id, **plan_document(plan)}
-            sink.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n")
+        def write_file(_sink, row_id: str, plan) -> None:
+            write_output(render_file(plan, render_options), output_dir / f"{row_id}.{chosen.name}", force=force)
 
-        return write_jsonl
+        return write_file
 
-    if output_format == "csv":
-        from ketplan.export.csvout import session_rows
+    render_row = chosen.module_attr("render_roster_row")
 
-        columns = _csv_columns()
+    def write_row(sink, row_id: str, plan) -> None:
+        sink.write(render_row(plan, row_id, render_options))
 
-        def write_csv(sink, row_id: str, plan) -> None:
-            sink.write(
-                _csv_text([row.get(name, "") for name in columns] for row in session_rows(plan, extra={"id": row_id}))
-            )
-
-        return write_csv
-
-    from ketplan.export.ics import plan_to_ics
-    from ketplan.io.files import write_output
-
-    def write_ics(_sink, row_id: str, plan) -> None:
-        data = plan_to_ics(plan, stamp=stamp, reminders=reminders)
-        write_output(data, output_dir / f"{row_id}.ics", force=force)
-
-    return write_ics
-
-
-def _csv_columns() -> tuple[str, ...]:
-    from ketplan.export.csvout import SESSION_COLUMNS
-
-    return ("id", *SESSION_COLUMNS)
-
-
-def _csv_text(records) -> str:
-    """CSV records as text, quoted like `ketplan plan --format csv` (csv module, \\n line ends)."""
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(records)
-    return buffer.getvalue()
+    return write_row

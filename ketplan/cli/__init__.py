@@ -13,9 +13,10 @@ import typer
 from typer.core import TyperGroup
 
 from ketplan import __version__
+from ketplan.app.exit_status import exit_codes_help
 from ketplan.cli.errors import run_guarded
 
-EXIT_CODES_HELP = "Exit codes: 0 success; 2 invalid input or refused dose; 1 unexpected internal failure."
+EXIT_CODES_HELP = exit_codes_help(internal="unexpected internal failure")
 
 
 class KetplanGroup(TyperGroup):

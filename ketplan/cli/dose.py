@@ -4,15 +4,15 @@ from __future__ import annotations
 
 import typer
 
+from ketplan.app.exit_status import exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import FORMAT_HELP, DoseFormat
+from ketplan.cli.options import DoseFormat, format_help
 from ketplan.core.dosing import Sex, WeightBasis
 
 
 @app.command(
     "dose",
-    epilog="Example: ketplan dose --weight 70kg --mg-per-kg 0.5. "
-    "Exit codes: 0 success; 2 invalid input or refused dose; 1 internal failure.",
+    epilog="Example: ketplan dose --weight 70kg --mg-per-kg 0.5. " + exit_codes_help(),
 )
 def dose_command(
     weight: str = typer.Option(
@@ -45,36 +45,26 @@ def dose_command(
     age: int | None = typer.Option(
         None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."
     ),
-    output_format: DoseFormat = typer.Option(DoseFormat.table, "--format", "-f", help=FORMAT_HELP),
+    output_format: DoseFormat = typer.Option(DoseFormat.table, "--format", "-f", help=format_help("dose")),  # type: ignore[valid-type]
 ) -> None:
     """Compute one IV racemic ketamine dose: mg, mL to draw, infusion volume and pump rate.
 
     Off-label use; clinical decision support only, not a substitute for clinical judgement.
     """
-    from ketplan.core.dosing import weight_based_dose
-    from ketplan.core.units import parse_height, parse_weight
+    from ketplan.app.dosing import DoseOptions, dose_from_text
+    from ketplan.cli.output import emit
+    from ketplan.export import formats
 
-    parsed_weight = parse_weight(weight)
-    parsed_height = parse_height(height) if height is not None else None
-    result = weight_based_dose(
-        weight_kg=parsed_weight.kg,
-        weight_entered=parsed_weight.entered,
-        weight_unit_assumed=parsed_weight.unit_assumed,
+    chosen = formats.choose(output_format.value, formats.DOSE, what="a dose")
+    options = DoseOptions(
+        weight=weight,
         mg_per_kg=mg_per_kg,
-        route="iv",
-        basis=dosing_weight,
-        height_cm=parsed_height.cm if parsed_height else None,
-        sex=sex,
-        age=age,
         minutes=minutes,
-        concentration_mg_per_ml=concentration,
-        final_volume_ml=final_volume,
+        concentration=concentration,
+        final_volume=final_volume,
+        height=height,
+        sex=sex,
+        dosing_weight=dosing_weight,
+        age=age,
     )
-    if output_format is DoseFormat.json:
-        from ketplan.export.jsonout import dose_document, dumps
-
-        print(dumps(dose_document(result)))
-    else:
-        from ketplan.export.table import print_dose
-
-        print_dose(result)
+    emit(chosen, formats.DOSE, dose_from_text(options))

@@ -10,12 +10,18 @@ import errno
 import sys
 from collections.abc import Callable
 
-from typer import exceptions as typer_exceptions
-from typer._click import exceptions as click_exceptions
+import typer
 
+from ketplan.app.exit_status import ExitStatus
 from ketplan.core.errors import KetplanError
 
-EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = 0, 1, 2
+EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = ExitStatus.OK, ExitStatus.INTERNAL, ExitStatus.INVALID
+
+# Typer's command-line errors, reached through its public BadParameter (Typer keeps its copy of
+# Click in a private module): BadParameter < UsageError < ClickException.
+_CLICK_ERRORS = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+UsageError: type[Exception] = _CLICK_ERRORS["UsageError"]
+ClickException: type[Exception] = _CLICK_ERRORS["ClickException"]
 _CANNOT_WRITE = {code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EFBIG, errno.EIO) if code}
 
 
@@ -39,7 +45,7 @@ def say(message: object) -> None:
         pass
 
 
-def _usage_message(error: click_exceptions.ClickException) -> str:
+def _usage_message(error) -> str:
     message = error.format_message()
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
@@ -53,23 +59,24 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
     except KetplanError as error:
         say(error.message)
         return EXIT_INVALID
-    except click_exceptions.NoArgsIsHelpError:
-        return EXIT_OK  # bare `ketplan`: the help was shown, nothing went wrong
-    except click_exceptions.UsageError as error:
+    except UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            return EXIT_OK  # bare `ketplan`: the help was shown, nothing went wrong
         say(_usage_message(error))
         return EXIT_INVALID
-    except click_exceptions.ClickException as error:
-        say(error.format_message())
-        return error.exit_code if error.exit_code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
-    except typer_exceptions.Abort:
+    except ClickException as error:
+        say(error.format_message())  # type: ignore[attr-defined]
+        code = getattr(error, "exit_code", EXIT_INVALID)
+        return code if code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
+    except typer.Abort:
         say("aborted")
         return EXIT_INTERNAL
-    except typer_exceptions.Exit as error:
+    except typer.Exit as error:
         return error.exit_code
     except SystemExit as error:  # a library giving up, e.g. on a broken pipe
         return error.code if isinstance(error.code, int) else EXIT_INTERNAL
     except KeyboardInterrupt:
-        return 130
+        return ExitStatus.INTERRUPTED
     except BrokenPipeError:
         _silence_broken_stdout()
         return EXIT_INTERNAL

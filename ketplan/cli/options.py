@@ -1,43 +1,35 @@
-"""Options shared by every command, so each is spelled and explained once."""
+"""Options shared by every command, so each is spelled and explained once.
+
+The `--format` choices of each command come from the format registry (ketplan.export.formats).
+"""
 
 from __future__ import annotations
 
 from enum import Enum
-from pathlib import Path
 
-import typer
-
-
-class DoseFormat(str, Enum):
-    table = "table"
-    json = "json"
+from ketplan.export import formats
 
 
-class PlanFormat(str, Enum):
-    table = "table"
-    json = "json"
-    csv = "csv"
-    ics = "ics"
-    jsonl = "jsonl"  # only with --roster: one plan per line
+def _format_enum(class_name: str, *subjects: str) -> type[Enum]:
+    """A str Enum of the formats that render any of `subjects` (Typer shows and checks the choices)."""
+    names = list(dict.fromkeys(name for subject in subjects for name in formats.names_for(subject)))
+    return Enum(class_name, {name: name for name in names}, type=str)  # type: ignore[return-value]
 
 
-class ListFormat(str, Enum):
-    table = "table"
-    json = "json"
+DoseFormat = _format_enum("DoseFormat", formats.DOSE)
+PlanFormat = _format_enum("PlanFormat", formats.PLAN, formats.ROSTER)
+ListFormat = _format_enum("ListFormat", formats.PROTOCOLS, formats.PROTOCOL)
 
 
-FORMAT_HELP = "table: a readable table (plain text when stdout is not a terminal); json: one JSON object for scripts."
-
-OutputOption = typer.Option(
-    None,
-    "--output",
-    "-o",
-    help="Write to this file instead of stdout ('-' for stdout). Never overwrites without --force.",
-)
-ForceOption = typer.Option(False, "--force", help="Allow --output to replace an existing file.")
+def format_help(*subjects: str) -> str:
+    """'table: a readable table (...); json: one JSON object for scripts.' for the formats of `subjects`."""
+    names = dict.fromkeys(name for subject in subjects for name in formats.names_for(subject))
+    return "; ".join(f"{name}: {formats.FORMATS[name].summary}" for name in names) + "."
 
 
-def output_path(value: str | None) -> Path | None:
-    if value is None or value == "-":
-        return None
-    return Path(value)
+def plan_format_help() -> str:
+    """One plan and a roster take different formats: say both, defaults first."""
+    return (
+        f"{formats.choices_text(formats.PLAN)}; with --roster: {formats.choices_text(formats.ROSTER)}. "
+        + format_help(formats.PLAN, formats.ROSTER)
+    )

@@ -6,15 +6,15 @@ from datetime import UTC
 
 import typer
 
-from ketplan.app.exit_status import ExitStatus
+from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import PlanFormat
+from ketplan.cli.options import PlanFormat, plan_format_help
 
 PLAN_EPILOG = (
     "Examples: ketplan plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels; "
     "ketplan plan --route iv --weight 70kg --start 2026-12-07 --format ics --output p01.ics; "
     "ketplan plan --roster clinic.csv --format ics --output-dir calendars. "
-    "Exit codes: 0 success; 2 invalid input, refused dose or (with --roster) any row failed; 1 internal failure."
+    + exit_codes_help(invalid="invalid input, refused dose or (with --roster) any row failed")
 )
 
 ROSTER_HELP = (
@@ -104,11 +104,11 @@ def plan_command(
         "--screen-every",
         help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12).",
     ),
-    output_format: PlanFormat | None = typer.Option(
+    output_format: PlanFormat | None = typer.Option(  # type: ignore[valid-type]
         None,
         "--format",
         "-f",
-        help="table (default), json (one object), csv (one row per session) or ics (iCalendar); with --roster: jsonl (default), csv or ics.",
+        help=plan_format_help(),
     ),
     output: str | None = typer.Option(
         None,
@@ -177,43 +177,19 @@ def plan_command(
 
 def _plan_one(options, output_format, output, output_dir, force, remind, stamp) -> None:
     from ketplan.app.planning import plan_from_text
+    from ketplan.cli.output import emit
+    from ketplan.core.errors import InputError
+    from ketplan.export import formats
     from ketplan.io.clinic_calendar import system_zone_name
-    from ketplan.io.files import write_output
 
-    _refuse_roster_only(output_format, output_dir)
-    output_format = output_format or PlanFormat.table
-    _refuse_ics_only(output_format, remind, stamp)
-    reminders = stamp_value = None
-    if output_format is PlanFormat.ics:
-        reminders, stamp_value = _ics_settings(remind, stamp)
+    chosen = formats.choose(output_format.value if output_format else None, formats.PLAN, what="one plan")
+    if output_dir is not None:
+        raise InputError("--output-dir is for --roster --format ics; for one plan use --output FILE", "output_dir")
+    formats.check_only_options(chosen, {"remind": remind != "default", "stamp": stamp is not None})
+    reminders, stamp_value = _format_settings(chosen, remind, stamp)
     target = None if output in (None, "-") else _path(output)
     plan = plan_from_text(options, default_zone=system_zone_name())
-
-    if output_format is PlanFormat.json:
-        from ketplan.export.jsonout import dumps, plan_document
-
-        write_output(dumps(plan_document(plan)) + "\n", target, force=force)
-    elif output_format is PlanFormat.csv:
-        from ketplan.export.csvout import plan_csv
-
-        write_output(plan_csv(plan), target, force=force)
-    elif output_format is PlanFormat.ics:
-        from ketplan.export.ics import plan_to_ics
-
-        write_output(plan_to_ics(plan, stamp=stamp_value, reminders=reminders), target, force=force)
-    elif target is None:
-        from ketplan.export.plan_table import print_plan
-
-        print_plan(plan)
-    else:
-        import io
-
-        from ketplan.export.plan_table import print_plan
-        from ketplan.export.table import make_console
-
-        buffer = io.StringIO()
-        print_plan(plan, make_console(file=buffer, plain=True))
-        write_output(buffer.getvalue(), target, force=force)
+    emit(chosen, formats.PLAN, plan, target, force=force, stamp=stamp_value, reminders=reminders)
 
 
 def _load_protocol_models() -> None:
@@ -236,33 +212,10 @@ def _load_protocol_models() -> None:
         os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
 
 
-def _refuse_roster_only(output_format: PlanFormat | None, output_dir: str | None) -> None:
-    from ketplan.core.errors import InputError
-
-    if output_format is PlanFormat.jsonl:
-        raise InputError("--format jsonl is for --roster (one plan per line); for one plan use --format json", "format")
-    if output_dir is not None:
-        raise InputError("--output-dir is for --roster --format ics; for one plan use --output FILE", "output_dir")
-
-
-def _refuse_ics_only(output_format: PlanFormat, remind: str, stamp: str | None) -> None:
-    """--remind and --stamp shape a calendar file: given with another format they would be
-    silently ignored, so they are refused instead."""
-    from ketplan.core.errors import InputError
-
-    if output_format is PlanFormat.ics:
-        return
-    if remind != "default":
-        raise InputError(
-            f"--remind applies to --format ics (calendar reminders), not --format {output_format.value}", "remind"
-        )
-    if stamp is not None:
-        raise InputError(
-            f"--stamp applies to --format ics (the calendar's DTSTAMP), not --format {output_format.value}", "stamp"
-        )
-
-
-def _ics_settings(remind: str, stamp: str | None):
+def _format_settings(chosen, remind: str, stamp: str | None):
+    """The settings of the options only a format accepts (ics reminders and DTSTAMP)."""
+    if "remind" not in chosen.only_options:
+        return (), None
     import os
     from datetime import datetime
 
@@ -276,6 +229,7 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
     from dataclasses import fields
 
     from ketplan.core.errors import InputError
+    from ketplan.export import formats
 
     given = [f"--{f.name.replace('_', '-')}" for f in fields(options) if getattr(options, f.name) not in (None, [])]
     if given:
@@ -283,25 +237,23 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
             f"--roster cannot be combined with {', '.join(given)}: per-patient values go in the roster's columns",
             "roster",
         )
-    output_format = output_format or PlanFormat.jsonl
-    if output_format in (PlanFormat.table, PlanFormat.json):
-        raise InputError(
-            f"--roster writes --format jsonl (the default), csv or ics, not {output_format.value}", "format"
-        )
-    _refuse_ics_only(output_format, remind, stamp)
-    reminders = stamp_value = None
+    chosen = formats.choose(output_format.value if output_format else None, formats.ROSTER, what="a roster")
+    formats.check_only_options(chosen, {"remind": remind != "default", "stamp": stamp is not None})
     target = folder = None
-    if output_format is PlanFormat.ics:
+    if chosen.one_file_per_row:
         from ketplan.app.roster import check_output_dir
 
         if output is not None:
             raise InputError(
-                "--roster --format ics writes one file per patient: give --output-dir DIR, not --output", "output"
+                f"--roster --format {chosen.name} writes one file per patient: give --output-dir DIR, not --output",
+                "output",
             )
         if output_dir is None:
-            raise InputError("--roster --format ics needs --output-dir DIR (one ID.ics per patient)", "output_dir")
+            raise InputError(
+                f"--roster --format {chosen.name} needs --output-dir DIR (one ID.{chosen.name} per patient)",
+                "output_dir",
+            )
         folder = check_output_dir(output_dir)
-        reminders, stamp_value = _ics_settings(remind, stamp)
     else:
         if output_dir is not None:
             raise InputError(
@@ -309,20 +261,21 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
                 "output_dir",
             )
         target = None if output in (None, "-") else _path(output)
+    reminders, stamp_value = _format_settings(chosen, remind, stamp)
 
     from ketplan.app.roster import BatchResult, run_roster, summary
     from ketplan.cli.errors import say
+    from ketplan.export.formats import RenderOptions
     from ketplan.io.clinic_calendar import system_zone_name
 
     result = BatchResult()
     outcomes = run_roster(
         roster,
-        output_format.value,
+        chosen,
         output=target,
         output_dir=folder,
         force=force,
-        stamp=stamp_value,
-        reminders=reminders,
+        render_options=RenderOptions(stamp=stamp_value, reminders=reminders),
         default_zone=system_zone_name(),
     )
     for outcome in outcomes:

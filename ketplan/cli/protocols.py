@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
+from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import FORMAT_HELP, ListFormat
+from ketplan.cli.options import ListFormat, format_help
 
-EPILOG = "Exit codes: 0 success; 2 invalid input or invalid protocol file; 1 internal failure."
+EPILOG = exit_codes_help(invalid="invalid input or invalid protocol file")
 
 protocols_app = typer.Typer(
     help="List, show and check treatment protocols (the shipped ones or your own .toml files).",
@@ -19,24 +20,18 @@ protocols_app = typer.Typer(
 
 
 def _print_list(output_format: ListFormat) -> None:
+    from ketplan.cli.output import emit
+    from ketplan.export import formats
     from ketplan.io.catalog import shipped_protocols
 
-    protocols = shipped_protocols()
-    if output_format is ListFormat.json:
-        from ketplan.export.jsonout import dumps
-        from ketplan.export.protocol_table import list_document
-
-        print(dumps(list_document(protocols)))
-    else:
-        from ketplan.export.protocol_table import print_protocol_list
-
-        print_protocol_list(protocols)
+    chosen = formats.choose(output_format.value, formats.PROTOCOLS, what="the protocol list")
+    emit(chosen, formats.PROTOCOLS, shipped_protocols())
 
 
 @protocols_app.callback(invoke_without_command=True, epilog=EPILOG)
 def protocols_root(
     ctx: typer.Context,
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=FORMAT_HELP),
+    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=format_help("protocols")),  # type: ignore[valid-type]
 ) -> None:
     """List, show and check treatment protocols. Without a subcommand: the list."""
     if ctx.invoked_subcommand is None:
@@ -45,7 +40,7 @@ def protocols_root(
 
 @protocols_app.command("list", epilog="Example: ketplan protocols list --format json. " + EPILOG)
 def list_command(
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=FORMAT_HELP),
+    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=format_help("protocols")),  # type: ignore[valid-type]
 ) -> None:
     """List the shipped protocols: id, route, drug, evidence, phases, sessions, default for the route."""
     _print_list(output_format)
@@ -56,21 +51,15 @@ def show_command(
     protocol: str = typer.Argument(
         ..., metavar="ID|FILE", help="A shipped protocol id (see 'ketplan protocols') or a path to a .toml file."
     ),
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=FORMAT_HELP),
+    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=format_help("protocols")),  # type: ignore[valid-type]
 ) -> None:
     """Show one protocol in full: phases, dose rule, session, instructions, monitoring, checkpoints, warnings, references."""
+    from ketplan.cli.output import emit
+    from ketplan.export import formats
     from ketplan.io.catalog import load_protocol
 
-    loaded = load_protocol(protocol)
-    if output_format is ListFormat.json:
-        from ketplan.export.jsonout import dumps
-        from ketplan.export.protocol_table import protocol_document
-
-        print(dumps(protocol_document(loaded)))
-    else:
-        from ketplan.export.protocol_table import print_protocol
-
-        print_protocol(loaded)
+    chosen = formats.choose(output_format.value, formats.PROTOCOL, what="a protocol")
+    emit(chosen, formats.PROTOCOL, load_protocol(protocol))
 
 
 @protocols_app.command("check", epilog="Example: ketplan protocols check my-protocol.toml. " + EPILOG)
@@ -103,7 +92,7 @@ def check_command(
 
     for error in bad:
         say(error.message)
-    raise typer.Exit(2)
+    raise typer.Exit(ExitStatus.INVALID)
 
 
 app.add_typer(protocols_app, name="protocols")

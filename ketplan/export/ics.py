@@ -592,3 +592,10 @@ def _line(value: str) -> str:
     """Single-line TEXT (SUMMARY, calendar name): line breaks and control characters become
     spaces, runs of white space one space."""
     return " ".join(_text(value).split())
+
+
+# --------------------------------------------------------------------------- format registry
+
+
+def render_plan(plan: Plan, options) -> bytes:
+    return plan_to_ics(plan, stamp=options.stamp, reminders=options.reminders)

@@ -151,3 +151,36 @@ def plan_document(plan) -> dict[str, Any]:
         "references": [reference_document(ref, key) for key, ref in protocol.references.items()],
         "disclaimer": DISCLAIMER,
     }
+
+
+# --------------------------------------------------------------------------- format registry
+
+
+def render_plan(plan, options) -> str:
+    return dumps(plan_document(plan)) + "\n"
+
+
+def render_dose(dose, options) -> str:
+    return dumps(dose_document(dose)) + "\n"
+
+
+def render_protocols(protocols, options) -> str:
+    from ketplan.export.protocol_table import list_document
+
+    return dumps(list_document(protocols)) + "\n"
+
+
+def render_protocol(protocol, options) -> str:
+    from ketplan.export.protocol_table import protocol_document
+
+    return dumps(protocol_document(protocol)) + "\n"
+
+
+def roster_header() -> str:
+    return ""
+
+
+def render_roster_row(plan, row_id: str, options) -> str:
+    """One compact line: the plan's document with the row's id first (jsonl)."""
+    document = {"id": row_id, **plan_document(plan)}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"

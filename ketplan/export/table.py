@@ -140,17 +140,26 @@ def _no_color() -> bool:
     return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
 
 
-def make_console(file=None, plain: bool = False) -> Console:
-    """A console for stdout, or a plain 120-column one for writing a table to a file.
+def make_console(file=None, plain: bool = False, terminal: bool | None = None) -> Console:
+    """A console for stdout (or `file` standing in for a terminal when `terminal`), or a plain
+    120-column one for writing a table to a file.
 
     NO_COLOR (any non-empty value) and TERM=dumb mean no escape sequences at all, bold included;
-    rich itself writes none when stdout is not a terminal.
+    rich itself writes none when the output is not a terminal.
     """
+    force = True if terminal else None
     if plain:
         return Console(file=file, width=120, no_color=True, color_system=None, highlight=False, emoji=False)
     if _no_color():
-        return Console(file=file or sys.stdout, highlight=False, no_color=True, color_system=None, emoji=False)
-    return Console(file=file or sys.stdout, highlight=False, emoji=False)
+        return Console(
+            file=file or sys.stdout,
+            highlight=False,
+            no_color=True,
+            color_system=None,
+            emoji=False,
+            force_terminal=force,
+        )
+    return Console(file=file or sys.stdout, highlight=False, emoji=False, force_terminal=force)
 
 
 def _fmt(value: float | None, unit: str = "", digits: int | None = None) -> str:
