@@ -27,9 +27,8 @@ import icalendar
 from ketplan import __version__
 from ketplan.core.errors import InputError
 from ketplan.core.plan import Checkpoint, Plan, PlannedSession
-from ketplan.core.protocol import Drug
 from ketplan.core.schedule import WEEKDAY_LONG
-from ketplan.export.jsonout import DISCLAIMER
+from ketplan.export.text import DISCLAIMER, elapsed, number, session_title
 
 PRODID = f"-//ketplan//ketplan {__version__}//EN"
 CATEGORY_SESSION = "ketplan-session"
@@ -413,21 +412,6 @@ def _trigger(s: PlannedSession, reminder: Reminder, zone: ZoneInfo) -> timedelta
 # --------------------------------------------------------------------------- text
 
 
-def drug_name(plan: Plan) -> str:
-    return "Esketamine" if plan.protocol.drug is Drug.esketamine else "Ketamine"
-
-
-def session_title(plan: Plan, s: PlannedSession) -> str:
-    """e.g. 'Esketamine 56 mg (2 devices) – induction 3/8' or 'Ketamine IV 35 mg (0.5 mg/kg) – series 3/8'."""
-    position = f"{s.phase} {s.phase_session}/{s.phase_sessions}"
-    if s.devices is not None:
-        devices = f"{s.devices} device" + ("s" if s.devices != 1 else "")
-        return f"{drug_name(plan)} {_num(s.dose_mg)} mg ({devices}) – {position}"
-    route = plan.protocol.route.value.upper()
-    per_kg = f" ({_num(s.mg_per_kg)} mg/kg)" if s.mg_per_kg is not None else ""
-    return f"{drug_name(plan)} {route} {_num(s.dose_mg)} mg{per_kg} – {position}"
-
-
 def session_description(plan: Plan, s: PlannedSession) -> str:
     p = plan.protocol
     zone_note = plan.timezone
@@ -496,21 +480,23 @@ def _dose_line(plan: Plan, s: PlannedSession) -> str:
     if s.devices is not None:
         per_device = getattr(p.dose, "mg_per_device", 28)
         devices = f"{s.devices} device" + ("s" if s.devices != 1 else "")
-        return f"Dose: {_num(s.dose_mg)} mg {p.route.value} = {devices} of {per_device} mg."
+        return f"Dose: {_number(s.dose_mg)} mg {p.route.value} = {devices} of {per_device} mg."
     d = plan.dose
-    text = f"Dose: {_num(s.dose_mg)} mg {p.route.value.upper()}"
+    text = f"Dose: {_number(s.dose_mg)} mg {p.route.value.upper()}"
     if d is not None:
-        text += f" = {_num(d.mg_per_kg)} mg/kg × {_num(d.dosing_weight_kg)} kg ({d.dosing_weight_basis} body weight)"
+        text += (
+            f" = {_number(d.mg_per_kg)} mg/kg × {_number(d.dosing_weight_kg)} kg ({d.dosing_weight_basis} body weight)"
+        )
         if d.drug_volume_ml is not None and d.concentration_mg_per_ml is not None:
-            text += f"; draw up {_num(d.drug_volume_ml)} mL of {_num(d.concentration_mg_per_ml)} mg/mL"
+            text += f"; draw up {_number(d.drug_volume_ml)} mL of {_number(d.concentration_mg_per_ml)} mg/mL"
         if d.final_volume_ml is not None:
-            text += f", final volume {_num(d.final_volume_ml)} mL"
+            text += f", final volume {_number(d.final_volume_ml)} mL"
         if d.infusion_minutes is not None:
-            text += f", over {_num(d.infusion_minutes)} min"
+            text += f", over {_number(d.infusion_minutes)} min"
         if d.pump_rate_ml_per_h is not None:
-            text += f" (pump {_num(d.pump_rate_ml_per_h)} mL/h)"
+            text += f" (pump {_number(d.pump_rate_ml_per_h)} mL/h)"
     elif s.mg_per_kg is not None:
-        text += f" = {_num(s.mg_per_kg)} mg/kg"
+        text += f" = {_number(s.mg_per_kg)} mg/kg"
     return text + "."
 
 
@@ -528,7 +514,7 @@ def _alarm_text(plan: Plan, s: PlannedSession, reminder: Reminder, trigger: time
     if reminder.evening_before:
         head = f"Tomorrow {_day(s.date)} at {_hm(s.start)}: {title}."
     else:
-        head = f"In {_span(-trigger)}, at {_hm(s.start)}: {title}."
+        head = f"In {elapsed(max(int(-trigger.total_seconds() // 60), 1))}, at {_hm(s.start)}: {title}."
     lines = [head]
     if plan.protocol.instructions:
         lines += ["Prepare:", *_instruction_lines(plan, s)]
@@ -565,18 +551,6 @@ def _day(day: date) -> str:
     return f"{WEEKDAY_LONG[day.weekday()][:3]} {day.isoformat()}"
 
 
-def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
-    return " ".join(p for p in parts if p) or "1 min"
-
-
-def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
-
-
 _LINE_BREAK = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
 _CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
@@ -592,6 +566,10 @@ def _line(value: str) -> str:
     """Single-line TEXT (SUMMARY, calendar name): line breaks and control characters become
     spaces, runs of white space one space."""
     return " ".join(_text(value).split())
+
+
+def _number(value: float | None) -> str:
+    return number(value, missing="")
 
 
 # --------------------------------------------------------------------------- format registry

@@ -6,7 +6,6 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ketplan.export.jsonout import DISCLAIMER
 from ketplan.export.table import (
     NARROW_WIDTH,
     make_console,
@@ -16,6 +15,7 @@ from ketplan.export.table import (
     print_wrapped,
     wrap,
 )
+from ketplan.export.text import DISCLAIMER, devices, volume
 
 
 def _dose_cell(session) -> str:
@@ -25,11 +25,8 @@ def _dose_cell(session) -> str:
 
 def _amount_cell(session) -> str:
     if session.devices is not None:
-        return f"{session.devices} device{'s' if session.devices != 1 else ''}"
-    if session.drug_volume_ml is not None:
-        ml = session.drug_volume_ml
-        return f"{ml:.2f} mL" if ml < 1 else f"{ml:.1f} mL"
-    return ""
+        return devices(session.devices)
+    return volume(session.drug_volume_ml, missing="")
 
 
 def _moved_cell(session) -> str:

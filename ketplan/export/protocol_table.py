@@ -189,13 +189,13 @@ def list_entry(protocol: Protocol) -> dict[str, Any]:
 
 
 def list_document(protocols: list[Protocol]) -> dict[str, Any]:
-    from ketplan.export.jsonout import DISCLAIMER
+    from ketplan.export.text import DISCLAIMER
 
     return {"protocols": [list_entry(p) for p in protocols], "disclaimer": DISCLAIMER}
 
 
 def protocol_document(protocol: Protocol) -> dict[str, Any]:
-    from ketplan.export.jsonout import DISCLAIMER
+    from ketplan.export.text import DISCLAIMER
 
     document = protocol.model_dump(mode="json")
     for key, reference in protocol.references.items():
@@ -215,8 +215,8 @@ def print_protocol_list(protocols: list[Protocol], console=None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ketplan.export.jsonout import DISCLAIMER
     from ketplan.export.table import make_console, print_wrapped
+    from ketplan.export.text import DISCLAIMER
 
     console = console or make_console()
     if console.width >= WIDE_WIDTH:
@@ -255,8 +255,8 @@ def print_protocol_list(protocols: list[Protocol], console=None) -> None:
 def print_protocol(protocol: Protocol, console=None) -> None:
     from rich.text import Text
 
-    from ketplan.export.jsonout import DISCLAIMER
     from ketplan.export.table import make_console, print_line, print_warnings, print_wrapped
+    from ketplan.export.text import DISCLAIMER
 
     console = console or make_console()
 

@@ -23,8 +23,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ketplan.core.dosing import WeightBasedDose
+from ketplan.core.evidence import short_evidence
 from ketplan.core.references import Reference
-from ketplan.export.jsonout import DISCLAIMER
+from ketplan.export.text import DISCLAIMER, number, volume
 
 NARROW_WIDTH = 60
 
@@ -162,62 +163,49 @@ def make_console(file=None, plain: bool = False, terminal: bool | None = None) -
     return Console(file=file or sys.stdout, highlight=False, emoji=False, force_terminal=force)
 
 
-def _fmt(value: float | None, unit: str = "", digits: int | None = None) -> str:
-    if value is None:
-        return "-"
-    text = f"{value:.{digits}f}" if digits is not None else f"{value:g}"
-    return f"{text} {unit}".strip()
-
-
-def _volume(ml: float | None) -> str:
-    if ml is None:
-        return "-"
-    return f"{ml:.2f} mL" if ml < 1 else f"{ml:.1f} mL"
-
-
 def dose_rows(dose: WeightBasedDose) -> list[tuple[str, str]]:
     unit_note = " (no unit given: read as kg)" if dose.weight_unit_assumed else ""
-    rows = [("Weight entered", f"{dose.weight_entered}{unit_note}"), ("Weight", _fmt(dose.weight_kg, "kg", 1))]
+    rows = [("Weight entered", f"{dose.weight_entered}{unit_note}"), ("Weight", number(dose.weight_kg, "kg", 1))]
     if dose.height_cm is not None:
-        rows.append(("Height", _fmt(dose.height_cm, "cm", 1)))
+        rows.append(("Height", number(dose.height_cm, "cm", 1)))
     if dose.bmi is not None:
-        rows.append(("BMI", _fmt(dose.bmi, "kg/m²", 1)))
+        rows.append(("BMI", number(dose.bmi, "kg/m²", 1)))
     if dose.ideal_body_weight_kg is not None:
-        rows.append(("Ideal body weight", _fmt(dose.ideal_body_weight_kg, "kg", 1) + " (Devine)"))
+        rows.append(("Ideal body weight", number(dose.ideal_body_weight_kg, "kg", 1) + " (Devine)"))
     if dose.adjusted_body_weight_kg is not None:
-        rows.append(("Adjusted body weight", _fmt(dose.adjusted_body_weight_kg, "kg", 1)))
+        rows.append(("Adjusted body weight", number(dose.adjusted_body_weight_kg, "kg", 1)))
     basis = dose.dosing_weight_basis
     if dose.dosing_weight_basis_requested != basis:
         basis += f" ({dose.dosing_weight_basis_requested} asked; see warnings)"
     rows += [
-        ("Dosing weight", f"{_fmt(dose.dosing_weight_kg, 'kg', 1)} ({basis})"),
-        ("Dose", f"{_fmt(dose.mg_per_kg, 'mg/kg')} = {_fmt(dose.dose_mg, 'mg', 1)}"),
+        ("Dosing weight", f"{number(dose.dosing_weight_kg, 'kg', 1)} ({basis})"),
+        ("Dose", f"{number(dose.mg_per_kg, 'mg/kg')} = {number(dose.dose_mg, 'mg', 1)}"),
     ]
     if dose.route == "iv":
         rows += [
-            ("Infusion time", _fmt(dose.infusion_minutes, "min")),
+            ("Infusion time", number(dose.infusion_minutes, "min")),
             (
                 "Dose rate",
-                f"{_fmt(dose.dose_rate_mg_per_h, 'mg/h', 1)} = {_fmt(dose.dose_rate_mg_per_kg_per_h, 'mg/kg/h', 3)}",
+                f"{number(dose.dose_rate_mg_per_h, 'mg/h', 1)} = {number(dose.dose_rate_mg_per_kg_per_h, 'mg/kg/h', 3)}",
             ),
         ]
     if dose.concentration_mg_per_ml is not None:
         rows += [
-            ("Vial strength", _fmt(dose.concentration_mg_per_ml, "mg/mL")),
-            ("Draw up", _volume(dose.drug_volume_ml)),
-            ("Delivers", f"{_fmt(dose.delivered_dose_mg, 'mg', 1)} ({_fmt(dose.delivered_mg_per_kg, 'mg/kg', 3)})"),
+            ("Vial strength", number(dose.concentration_mg_per_ml, "mg/mL")),
+            ("Draw up", volume(dose.drug_volume_ml)),
+            ("Delivers", f"{number(dose.delivered_dose_mg, 'mg', 1)} ({number(dose.delivered_mg_per_kg, 'mg/kg', 3)})"),
         ]
     if dose.route == "iv":
         rows += [
-            ("Final volume", _fmt(dose.final_volume_ml, "mL") + " (local policy)"),
-            ("Pump rate", _fmt(dose.pump_rate_ml_per_h, "mL/h", 1)),
+            ("Final volume", number(dose.final_volume_ml, "mL") + " (local policy)"),
+            ("Pump rate", number(dose.pump_rate_ml_per_h, "mL/h", 1)),
         ]
     return rows
 
 
 def print_dose(dose: WeightBasedDose, console: Console | None = None) -> None:
     console = console or make_console()
-    title = "IV racemic ketamine dose (off-label; RCT evidence)"
+    title = f"{dose.route.upper()} racemic ketamine dose (off-label; {short_evidence(dose.route)})"
     print_key_values(console, title, dose_rows(dose))
     print_warnings(console, dose.warnings)
     print_references(console, dose.references)
