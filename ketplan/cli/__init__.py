@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
@@ -22,7 +24,15 @@ EXIT_CODES_HELP = exit_codes_help(internal="unexpected internal failure")
 class KetplanGroup(TyperGroup):
     """Routes every failure through one handler: a one-line message and a documented exit code."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = _debug_first(list(sys.argv[1:] if args is None else args))
         code = run_guarded(
             lambda: super(KetplanGroup, self).main(
@@ -30,6 +40,7 @@ class KetplanGroup(TyperGroup):
                 prog_name=prog_name or "ketplan",
                 complete_var=complete_var,
                 standalone_mode=False,
+                windows_expand_args=windows_expand_args,
                 **extra,
             ),
             debug=argv[:1] == ["--debug"] or os.environ.get("KETPLAN_DEBUG", "") not in ("", "0"),

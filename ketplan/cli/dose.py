@@ -6,8 +6,9 @@ import typer
 
 from ketplan.app.exit_status import exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import DoseFormat, format_help
+from ketplan.cli.options import format_option
 from ketplan.core.dosing import Sex, WeightBasis
+from ketplan.export import formats
 
 
 @app.command(
@@ -45,7 +46,7 @@ def dose_command(
     age: int | None = typer.Option(
         None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."
     ),
-    output_format: DoseFormat = typer.Option(DoseFormat.table, "--format", "-f", help=format_help("dose")),  # type: ignore[valid-type]
+    output_format: str = format_option(formats.DOSE, default="table"),
 ) -> None:
     """Compute one IV racemic ketamine dose: mg, mL to draw, infusion volume and pump rate.
 
@@ -53,9 +54,8 @@ def dose_command(
     """
     from ketplan.app.dosing import DoseOptions, dose_from_text
     from ketplan.cli.output import emit
-    from ketplan.export import formats
 
-    chosen = formats.choose(output_format.value, formats.DOSE, what="a dose")
+    chosen = formats.choose(output_format, formats.DOSE, what="a dose")
     options = DoseOptions(
         weight=weight,
         mg_per_kg=mg_per_kg,

@@ -5,26 +5,41 @@ The `--format` choices of each command come from the format registry (ketplan.ex
 
 from __future__ import annotations
 
-from enum import Enum
+from typing import Any
+
+import typer
 
 from ketplan.export import formats
 
 
-def _format_enum(class_name: str, *subjects: str) -> type[Enum]:
-    """A str Enum of the formats that render any of `subjects` (Typer shows and checks the choices)."""
-    names = list(dict.fromkeys(name for subject in subjects for name in formats.names_for(subject)))
-    return Enum(class_name, {name: name for name in names}, type=str)  # type: ignore[return-value]
+def _names(*subjects: str) -> list[str]:
+    return list(dict.fromkeys(name for subject in subjects for name in formats.names_for(subject)))
 
 
-DoseFormat = _format_enum("DoseFormat", formats.DOSE)
-PlanFormat = _format_enum("PlanFormat", formats.PLAN, formats.ROSTER)
-ListFormat = _format_enum("ListFormat", formats.PROTOCOLS, formats.PROTOCOL)
+def format_option(*subjects: str, default: str | None, help: str | None = None) -> Any:
+    """`--format/-f` with the registry's formats for `subjects` as its choices."""
+    names = _names(*subjects)
+
+    def parse(value: str) -> str:
+        if value not in names:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, names))}.")
+        return value
+
+    return typer.Option(
+        default,
+        "--format",
+        "-f",
+        parser=parse,
+        metavar="[" + "|".join(names) + "]",
+        help=help or format_help(*subjects),
+        autocompletion=lambda: names,
+        show_default=default is not None,
+    )
 
 
 def format_help(*subjects: str) -> str:
     """'table: a readable table (...); json: one JSON object for scripts.' for the formats of `subjects`."""
-    names = dict.fromkeys(name for subject in subjects for name in formats.names_for(subject))
-    return "; ".join(f"{name}: {formats.FORMATS[name].summary}" for name in names) + "."
+    return "; ".join(f"{name}: {formats.FORMATS[name].summary}" for name in _names(*subjects)) + "."
 
 
 def plan_format_help() -> str:

@@ -8,7 +8,8 @@ import typer
 
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import PlanFormat, plan_format_help
+from ketplan.cli.options import format_option, plan_format_help
+from ketplan.export import formats
 
 PLAN_EPILOG = (
     "Examples: ketplan plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels; "
@@ -104,12 +105,7 @@ def plan_command(
         "--screen-every",
         help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12).",
     ),
-    output_format: PlanFormat | None = typer.Option(  # type: ignore[valid-type]
-        None,
-        "--format",
-        "-f",
-        help=plan_format_help(),
-    ),
+    output_format: str | None = format_option(formats.PLAN, formats.ROSTER, default=None, help=plan_format_help()),
     output: str | None = typer.Option(
         None,
         "--output",
@@ -179,10 +175,9 @@ def _plan_one(options, output_format, output, output_dir, force, remind, stamp) 
     from ketplan.app.planning import plan_from_text
     from ketplan.cli.output import emit
     from ketplan.core.errors import InputError
-    from ketplan.export import formats
     from ketplan.io.clinic_calendar import system_zone_name
 
-    chosen = formats.choose(output_format.value if output_format else None, formats.PLAN, what="one plan")
+    chosen = formats.choose(output_format, formats.PLAN, what="one plan")
     if output_dir is not None:
         raise InputError("--output-dir is for --roster --format ics; for one plan use --output FILE", "output_dir")
     formats.check_only_options(chosen, {"remind": remind != "default", "stamp": stamp is not None})
@@ -229,7 +224,6 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
     from dataclasses import fields
 
     from ketplan.core.errors import InputError
-    from ketplan.export import formats
 
     given = [f"--{f.name.replace('_', '-')}" for f in fields(options) if getattr(options, f.name) not in (None, [])]
     if given:
@@ -237,7 +231,7 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
             f"--roster cannot be combined with {', '.join(given)}: per-patient values go in the roster's columns",
             "roster",
         )
-    chosen = formats.choose(output_format.value if output_format else None, formats.ROSTER, what="a roster")
+    chosen = formats.choose(output_format, formats.ROSTER, what="a roster")
     formats.check_only_options(chosen, {"remind": remind != "default", "stamp": stamp is not None})
     target = folder = None
     if chosen.one_file_per_row:

@@ -6,7 +6,8 @@ import typer
 
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import ListFormat, format_help
+from ketplan.cli.options import format_option
+from ketplan.export import formats
 
 EPILOG = exit_codes_help(invalid="invalid input or invalid protocol file")
 
@@ -19,19 +20,18 @@ protocols_app = typer.Typer(
 )
 
 
-def _print_list(output_format: ListFormat) -> None:
+def _print_list(output_format: str) -> None:
     from ketplan.cli.output import emit
-    from ketplan.export import formats
     from ketplan.io.catalog import shipped_protocols
 
-    chosen = formats.choose(output_format.value, formats.PROTOCOLS, what="the protocol list")
+    chosen = formats.choose(output_format, formats.PROTOCOLS, what="the protocol list")
     emit(chosen, formats.PROTOCOLS, shipped_protocols())
 
 
 @protocols_app.callback(invoke_without_command=True, epilog=EPILOG)
 def protocols_root(
     ctx: typer.Context,
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=format_help("protocols")),  # type: ignore[valid-type]
+    output_format: str = format_option(formats.PROTOCOLS, default="table"),
 ) -> None:
     """List, show and check treatment protocols. Without a subcommand: the list."""
     if ctx.invoked_subcommand is None:
@@ -40,7 +40,7 @@ def protocols_root(
 
 @protocols_app.command("list", epilog="Example: ketplan protocols list --format json. " + EPILOG)
 def list_command(
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=format_help("protocols")),  # type: ignore[valid-type]
+    output_format: str = format_option(formats.PROTOCOLS, default="table"),
 ) -> None:
     """List the shipped protocols: id, route, drug, evidence, phases, sessions, default for the route."""
     _print_list(output_format)
@@ -51,14 +51,13 @@ def show_command(
     protocol: str = typer.Argument(
         ..., metavar="ID|FILE", help="A shipped protocol id (see 'ketplan protocols') or a path to a .toml file."
     ),
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=format_help("protocols")),  # type: ignore[valid-type]
+    output_format: str = format_option(formats.PROTOCOLS, default="table"),
 ) -> None:
     """Show one protocol in full: phases, dose rule, session, instructions, monitoring, checkpoints, warnings, references."""
     from ketplan.cli.output import emit
-    from ketplan.export import formats
     from ketplan.io.catalog import load_protocol
 
-    chosen = formats.choose(output_format.value, formats.PROTOCOL, what="a protocol")
+    chosen = formats.choose(output_format, formats.PROTOCOL, what="a protocol")
     emit(chosen, formats.PROTOCOL, load_protocol(protocol))
 
 
@@ -90,8 +89,8 @@ def check_command(
         raise bad[0]  # the app prints it as one line and exits 2
     from ketplan.cli.errors import say
 
-    for error in bad:
-        say(error.message)
+    for failure in bad:
+        say(failure.message)
     raise typer.Exit(ExitStatus.INVALID)
 
 
