@@ -285,7 +285,8 @@ def _expected_strings(args: tuple[str, ...]) -> list[str]:
             if ml is not None:
                 strings.append(f"{ml:.2f} mL" if ml < 1 else f"{ml:.1f} mL")
         if s["moved_from"]:
-            strings.append(date.fromisoformat(s["moved_from"]).strftime("%a %d %b %Y"))
+            moved = date.fromisoformat(s["moved_from"])
+            strings.append(f"{moved.strftime('%a')} {moved.isoformat()}")  # one date format in tables
     strings += [c["date"] for c in doc["checkpoints"] if c["session"] is None or "REMS" not in c["title"]]
     return strings
 

@@ -6,7 +6,7 @@ import typer
 
 from ketplan.app.exit_status import exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import format_option
+from ketplan.cli.options import date_format_option, details_option, format_option, table_settings
 from ketplan.core.dosing import Sex, WeightBasis
 from ketplan.export import formats
 
@@ -47,6 +47,8 @@ def dose_command(
         None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."
     ),
     output_format: str = format_option(formats.DOSE, default="table"),
+    details: bool = details_option(),
+    date_format: str | None = date_format_option(),
 ) -> None:
     """Compute one IV racemic ketamine dose: mg, mL to draw, infusion volume and pump rate.
 
@@ -67,4 +69,6 @@ def dose_command(
         dosing_weight=dosing_weight,
         age=age,
     )
-    emit(chosen, formats.DOSE, dose_from_text(options))
+    table = table_settings(details, date_format)
+    formats.check_only_options(chosen, {k: bool(v) for k, v in table.items()})
+    emit(chosen, formats.DOSE, dose_from_text(options), **formats.settings_for(chosen, table))

@@ -48,3 +48,37 @@ def plan_format_help() -> str:
         f"{formats.choices_text(formats.PLAN)}; with --roster: {formats.choices_text(formats.ROSTER)}. "
         + format_help(formats.PLAN, formats.ROSTER)
     )
+
+
+def details_option() -> Any:
+    return typer.Option(
+        False,
+        "--details",
+        help="Tables: also each session's instructions and monitoring steps, and the full references "
+        "(JSON and calendars always carry them).",
+    )
+
+
+DATE_FORMATS = ("iso", "us", "eu")
+
+
+def date_format_option() -> Any:
+    def parse(value: str) -> str:
+        if value not in DATE_FORMATS:
+            raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, DATE_FORMATS))}.")
+        return value
+
+    return typer.Option(
+        None,
+        "--date-format",
+        parser=parse,
+        metavar="iso|us|eu",
+        help="Dates in tables: iso (2026-12-01, the default), us (12/01/2026) or eu (01/12/2026). "
+        "JSON, CSV and calendars stay ISO 8601.",
+        autocompletion=lambda: list(DATE_FORMATS),
+    )
+
+
+def table_settings(details: bool, date_format: str | None) -> dict[str, Any]:
+    """The table-only options as given (None when not given), for the registry's guard and the renderer."""
+    return {"details": details, "date_format": date_format}

@@ -8,7 +8,13 @@ import typer
 
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import format_option, plan_format_help
+from ketplan.cli.options import (
+    date_format_option,
+    details_option,
+    format_option,
+    plan_format_help,
+    table_settings,
+)
 from ketplan.export import formats
 
 PLAN_EPILOG = (
@@ -127,6 +133,8 @@ def plan_command(
         "--stamp",
         help="ics DTSTAMP as ISO 8601 UTC (e.g. 2026-11-01T00:00:00Z) for byte-identical files; or set SOURCE_DATE_EPOCH.",
     ),
+    details: bool = details_option(),
+    date_format: str | None = date_format_option(),
     roster: str | None = typer.Option(None, "--roster", help=ROSTER_HELP),
     output_dir: str | None = typer.Option(
         None,
@@ -165,13 +173,14 @@ def plan_command(
         label=label,
         screen_every=screen_every,
     )
+    table = table_settings(details, date_format)
     if roster is not None:
-        _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp)
+        _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp, table)
     else:
-        _plan_one(options, output_format, output, output_dir, force, remind, stamp)
+        _plan_one(options, output_format, output, output_dir, force, remind, stamp, table)
 
 
-def _plan_one(options, output_format, output, output_dir, force, remind, stamp) -> None:
+def _plan_one(options, output_format, output, output_dir, force, remind, stamp, table) -> None:
     from ketplan.app.planning import plan_from_text
     from ketplan.cli.output import emit
     from ketplan.core.errors import InputError
@@ -180,11 +189,17 @@ def _plan_one(options, output_format, output, output_dir, force, remind, stamp) 
     chosen = formats.choose(output_format, formats.PLAN, what="one plan")
     if output_dir is not None:
         raise InputError("--output-dir is for --roster --format ics; for one plan use --output FILE", "output_dir")
-    formats.check_only_options(chosen, {"remind": remind != "default", "stamp": stamp is not None})
+    formats.check_only_options(chosen, _given(remind, stamp, table))
     reminders, stamp_value = _format_settings(chosen, remind, stamp)
     target = None if output in (None, "-") else _path(output)
     plan = plan_from_text(options, default_zone=system_zone_name())
-    emit(chosen, formats.PLAN, plan, target, force=force, stamp=stamp_value, reminders=reminders)
+    settings = formats.settings_for(chosen, table)
+    emit(chosen, formats.PLAN, plan, target, force=force, stamp=stamp_value, reminders=reminders, **settings)
+
+
+def _given(remind: str, stamp: str | None, table: dict) -> dict[str, bool]:
+    """Which format-only options the command line gave."""
+    return {"remind": remind != "default", "stamp": stamp is not None, **{k: bool(v) for k, v in table.items()}}
 
 
 def _load_protocol_models() -> None:
@@ -219,7 +234,7 @@ def _format_settings(chosen, remind: str, stamp: str | None):
     return parse_reminders(remind), stamp_from(stamp, os.environ, datetime.now(UTC))
 
 
-def _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp) -> None:
+def _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp, table) -> None:
     """`--roster`: many patients, one process; the rows carry the per-patient options."""
     from dataclasses import fields
 
@@ -232,7 +247,7 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
             "roster",
         )
     chosen = formats.choose(output_format, formats.ROSTER, what="a roster")
-    formats.check_only_options(chosen, {"remind": remind != "default", "stamp": stamp is not None})
+    formats.check_only_options(chosen, _given(remind, stamp, table))
     target = folder = None
     if chosen.one_file_per_row:
         from ketplan.app.roster import check_output_dir

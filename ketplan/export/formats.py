@@ -56,6 +56,8 @@ class RenderOptions:
     stamp: datetime | None = None  # ics DTSTAMP
     reminders: tuple[Any, ...] = ()  # ics alarms
     today: date | None = None
+    details: bool = False  # tables: each session's instructions and the full references too
+    date_format: str = "iso"  # tables: iso, us or eu (JSON, CSV and ics stay ISO 8601)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
 
@@ -67,6 +69,7 @@ FORMATS: dict[str, OutputFormat] = {
             "ketplan.export.table_format",
             "a readable table (plain text when stdout is not a terminal)",
             frozenset({PLAN, DOSE, PROTOCOLS, PROTOCOL}),
+            only_options={"details": "what the table shows", "date_format": "dates in tables"},
         ),
         OutputFormat(
             "json",
@@ -135,6 +138,11 @@ def check_only_options(chosen: OutputFormat, given: Mapping[str, bool]) -> None:
                     f"{ref(option)} applies to {ref('format')} {fmt.name} ({shapes}), not {ref('format')} {chosen.name}",
                     option,
                 )
+
+
+def settings_for(chosen: OutputFormat, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The values of the options `chosen` accepts, leaving out those not given (None)."""
+    return {key: value for key, value in given.items() if key in chosen.only_options and value is not None}
 
 
 def render(chosen: OutputFormat, subject: str, obj: Any, options: RenderOptions | None = None) -> str | bytes:

@@ -211,7 +211,7 @@ def protocol_document(protocol: Protocol) -> dict[str, Any]:
 # ---------------------------------------------------------------- rich output
 
 
-def print_protocol_list(protocols: list[Protocol], console=None) -> None:
+def print_protocol_list(protocols: list[Protocol], console=None, options=None) -> None:
     from rich.table import Table
     from rich.text import Text
 
@@ -346,7 +346,7 @@ def _print_care(out: _Sections, protocol: Protocol) -> None:
         print_warnings(out.console, [f"{w.text} {basis_text(w)}" for w in protocol.warnings])
 
 
-def print_protocol(protocol: Protocol, console=None) -> None:
+def print_protocol(protocol: Protocol, console=None, options=None) -> None:
     from ketplan.export.table import make_console
 
     console = console or make_console()

@@ -203,12 +203,18 @@ def dose_rows(dose: WeightBasedDose) -> list[tuple[str, str]]:
     return rows
 
 
-def print_dose(dose: WeightBasedDose, console: Console | None = None) -> None:
+def print_dose(dose: WeightBasedDose, console: Console | None = None, options=None) -> None:
+    """The dose a nurse draws up, its warnings, then its sources (in full with --details), so the
+    "Draw up" line stays on a 24-line screen."""
     console = console or make_console()
     title = f"{dose.route.upper()} racemic ketamine dose (off-label; {short_evidence(dose.route)})"
     print_key_values(console, title, dose_rows(dose))
     print_warnings(console, dose.warnings)
-    print_references(console, dose.references)
+    if options is not None and options.details:
+        print_references(console, dose.references)
+    elif dose.references:
+        keys = ", ".join(reference.key for reference in dose.references)
+        print_wrapped(console, f"Sources: {keys} (in full: add --details, or --format json).")
     print_line(console, DISCLAIMER, "dim")
 
 

@@ -9,6 +9,19 @@ from __future__ import annotations
 DISCLAIMER = "Clinical decision support only: not a substitute for clinical judgement or the product label."
 
 
+# Table dates: ISO 8601 unless the user asks for a local style; JSON, CSV and ics stay ISO 8601.
+DATE_STYLES = {"iso": "%Y-%m-%d", "us": "%m/%d/%Y", "eu": "%d/%m/%Y"}
+
+
+def day(value, style: str = "iso") -> str:
+    """A date as tables show it: 2026-12-01 (iso), 12/01/2026 (us) or 01/12/2026 (eu)."""
+    return value.strftime(DATE_STYLES[style])
+
+
+def weekday_and_day(value, style: str = "iso") -> str:
+    return f"{value.strftime('%a')} {day(value, style)}"
+
+
 def number(value: float | None, unit: str = "", digits: int | None = None, missing: str = "-") -> str:
     """35.0 -> '35', with a unit '35 mg', with digits=1 '35.0 mg'; None -> `missing`."""
     if value is None:
