@@ -136,8 +136,10 @@ def print_plan(plan, console: Console | None = None, options: RenderOptions | No
     print_checkpoints(console, plan, style)
     if options.details:
         print_each_session(console, plan)
-    print_sessions(console, plan, style)
-    print_sources(console, plan, details=options.details)
+        print_sources(console, plan, details=True)
+    print_sessions(console, plan, style)  # always last: the dates are on the last screen
+    if not options.details:
+        print_sources(console, plan)
     print_line(console, DISCLAIMER, "dim")
 
 
