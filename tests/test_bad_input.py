@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import as_error_line
 from typer.testing import CliRunner
 
 from ketplan.cli import app
@@ -642,7 +643,7 @@ def test_bad_input_is_refused_with_one_line(args, fragments, files, runner: CliR
     assert result.stdout == "", result.stdout[:500]
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    line = lines[0]
+    line = as_error_line(lines[0], exit_code=2)
     assert line.startswith("ketplan: error: ")
     assert result.stderr.endswith("\n")
     assert "internal failure" not in line

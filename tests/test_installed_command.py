@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import as_error_line
 
 KETPLAN = Path(sys.executable).parent / ("ketplan.exe" if os.name == "nt" else "ketplan")
 
@@ -43,6 +44,7 @@ def test_installed_ketplan_dose_json_and_refusal():
     assert refused.stdout == ""
     lines = refused.stderr.splitlines()
     assert len(lines) == 1, refused.stderr
-    assert lines[0].startswith("ketplan: error: ")
+    assert lines[0].startswith('{"error": ')  # --format json: the error is JSON too
+    assert as_error_line(lines[0], exit_code=2).startswith("ketplan: error: ")
     assert "--mg-per-kg" in lines[0]
     assert "Traceback" not in refused.stderr

@@ -225,7 +225,7 @@ def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
         [str(KETPLAN), *args],
         stdout=follower,
         stderr=subprocess.PIPE,
-        env={**base, "COLUMNS": "100", "TZ": "UTC", **env},
+        env={**base, "COLUMNS": "100", "TZ": "UTC", "KETPLAN_PAGER": "cat", **env},  # paging: test_pager.py
     )
     os.close(follower)
     chunks = []

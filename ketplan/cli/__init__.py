@@ -16,7 +16,7 @@ from typer.core import TyperGroup
 
 from ketplan import __version__
 from ketplan.app.exit_status import exit_codes_help
-from ketplan.cli.errors import run_guarded
+from ketplan.cli.errors import ERROR_STYLE, run_guarded
 
 EXIT_CODES_HELP = exit_codes_help(internal="unexpected internal failure")
 
@@ -34,6 +34,7 @@ class KetplanGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = _debug_first(list(sys.argv[1:] if args is None else args))
+        ERROR_STYLE.json = _asks_for_json(argv)
         code = run_guarded(
             lambda: super(KetplanGroup, self).main(
                 args=argv,
@@ -48,6 +49,18 @@ class KetplanGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _asks_for_json(argv: list[str]) -> bool:
+    """`--format json` (or -f json, --format=json) anywhere before `--`: errors become JSON too."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    words = argv[:end]
+    for index, word in enumerate(words):
+        if word in ("--format", "-f") and index + 1 < len(words) and words[index + 1] == "json":
+            return True
+        if word in ("--format=json", "-fjson"):
+            return True
+    return False
 
 
 def _debug_first(argv: list[str]) -> list[str]:
@@ -71,7 +84,7 @@ app = typer.Typer(
     ),
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh and fish
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -83,16 +96,40 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _color_choice(value: str) -> str:
+    from ketplan.cli.environment import COLOR_CHOICES
+
+    if value not in COLOR_CHOICES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, COLOR_CHOICES))}.")
+    return value
+
+
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+        False, "--version", "-V", callback=_print_version, is_eager=True, help="Show the version and exit."
     ),
     debug: bool = typer.Option(
         False, "--debug", help="Show a full traceback on an internal failure (or set KETPLAN_DEBUG=1)."
     ),
+    color: str = typer.Option(
+        "auto",
+        "--color",
+        parser=_color_choice,
+        metavar="auto|always|never",
+        help="Colour in tables: auto (the default: on a terminal, unless NO_COLOR is set or TERM=dumb; "
+        "FORCE_COLOR forces it), always or never.",
+        autocompletion=lambda: ["auto", "always", "never"],
+    ),
+    no_pager: bool = typer.Option(
+        False, "--no-pager", help="Never page long tables (the pager is KETPLAN_PAGER, PAGER or less -FRX)."
+    ),
 ) -> None:
     """ketplan: ketamine and esketamine treatment planner."""
+    from ketplan.cli.environment import ENVIRONMENT
+
+    ENVIRONMENT.color_choice = color
+    ENVIRONMENT.pager_allowed = not no_pager
 
 
 # Importing a command module registers its command; order here is the order in --help.

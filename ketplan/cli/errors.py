@@ -36,13 +36,41 @@ def one_line(message: object) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in " ".join(words))
 
 
-def say(message: object) -> None:
-    """Print `ketplan: error: MESSAGE` as one line on stderr (never raises)."""
+class _ErrorStyle:
+    """How errors are written: one `ketplan: error:` line, or (with --format json) one JSON object
+    per error, `{"error": ..., "option": ..., "exit_code": ...}`, for scripts."""
+
+    json = False
+
+
+ERROR_STYLE = _ErrorStyle()
+
+
+def say(message: object, *, option: str | None = None, exit_code: int = EXIT_INVALID) -> None:
+    """Print one error on stderr as one line (never raises)."""
     try:
-        print(f"ketplan: error: {one_line(message)}", file=sys.stderr)
+        if ERROR_STYLE.json:
+            import json
+
+            document = {"error": one_line(message), "option": option, "exit_code": int(exit_code)}
+            print(json.dumps(document, ensure_ascii=False), file=sys.stderr)
+        else:
+            print(f"ketplan: error: {one_line(message)}", file=sys.stderr)
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
+
+
+def _option_of(error) -> str | None:
+    """The option a refusal is about: a KetplanError's field, or the parameter Typer rejected."""
+    field = getattr(error, "field", None)
+    if isinstance(field, str):
+        from ketplan.core.errors import option_name
+
+        return option_name(field)
+    param = getattr(error, "param", None)
+    opts = getattr(param, "opts", None)
+    return opts[0] if opts else None
 
 
 def _usage_message(error) -> str:
@@ -57,19 +85,19 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
     try:
         result = call()
     except KetplanError as error:
-        say(error.message)
+        say(error.message, option=_option_of(error))
         return EXIT_INVALID
     except UsageError as error:
         if type(error).__name__ == "NoArgsIsHelpError":
             return EXIT_OK  # bare `ketplan`: the help was shown, nothing went wrong
-        say(_usage_message(error))
+        say(_usage_message(error), option=_option_of(error))
         return EXIT_INVALID
     except ClickException as error:
         say(error.format_message())  # type: ignore[attr-defined]
         code = getattr(error, "exit_code", EXIT_INVALID)
         return code if code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
     except typer.Abort:
-        say("aborted")
+        say("aborted", exit_code=EXIT_INTERNAL)
         return EXIT_INTERNAL
     except typer.Exit as error:
         return error.exit_code
@@ -91,7 +119,7 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
                 import traceback
 
                 traceback.print_exception(error, file=sys.stderr)
-            say(f"cannot write the output: {error.strerror or error}")
+            say(f"cannot write the output: {error.strerror or error}", exit_code=EXIT_INTERNAL)
             return EXIT_INTERNAL
         return _internal(error, debug)
     except Exception as error:
@@ -106,7 +134,10 @@ def _internal(error: BaseException, debug: bool) -> int:
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
-    say(f"internal failure ({type(error).__name__}: {error}); run with --debug or KETPLAN_DEBUG=1 for details")
+    say(
+        f"internal failure ({type(error).__name__}: {error}); run with --debug or KETPLAN_DEBUG=1 for details",
+        exit_code=EXIT_INTERNAL,
+    )
     return EXIT_INTERNAL
 
 

@@ -82,3 +82,17 @@ def date_format_option() -> Any:
 def table_settings(details: bool, date_format: str | None) -> dict[str, Any]:
     """The table-only options as given (None when not given), for the registry's guard and the renderer."""
     return {"details": details, "date_format": date_format}
+
+
+def complete_protocol_ids(incomplete: str = "") -> list[str]:
+    """Shell completion of --protocol: the shipped protocol ids."""
+    from ketplan.io.catalog import shipped_ids
+
+    return [i for i in shipped_ids() if i.startswith(incomplete)]
+
+
+def complete_holiday_codes(incomplete: str = "") -> list[str]:
+    """Shell completion of --holidays: countries and their subdivisions (US, US-NY, ...)."""
+    from ketplan.io.clinic_calendar import holiday_codes
+
+    return [code for code in holiday_codes() if code.upper().startswith(incomplete.upper())]

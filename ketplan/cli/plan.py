@@ -9,6 +9,8 @@ import typer
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
 from ketplan.cli.options import (
+    complete_holiday_codes,
+    complete_protocol_ids,
     date_format_option,
     details_option,
     format_option,
@@ -56,6 +58,7 @@ def plan_command(
         "--protocol",
         "-p",
         help="A protocol id (see `ketplan protocols`) or a path to your own .toml protocol file.",
+        autocompletion=complete_protocol_ids,
     ),
     days: str | None = typer.Option(
         None,
@@ -103,7 +106,10 @@ def plan_command(
         None, "--skip", help="A closed date, YYYY-MM-DD; repeat the option or separate dates with commas."
     ),
     holidays: str | None = typer.Option(
-        None, "--holidays", help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ..."
+        None,
+        "--holidays",
+        help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ...",
+        autocompletion=complete_holiday_codes,
     ),
     label: str | None = typer.Option(None, "--label", help="Pseudonymous patient label such as P01 (never a name)."),
     screen_every: int | None = typer.Option(

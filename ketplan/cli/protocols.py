@@ -6,7 +6,7 @@ import typer
 
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import format_option
+from ketplan.cli.options import complete_protocol_ids, format_option
 from ketplan.export import formats
 
 EPILOG = exit_codes_help(invalid="invalid input or invalid protocol file")
@@ -28,36 +28,47 @@ def _print_list(output_format: str) -> None:
     emit(chosen, formats.PROTOCOLS, shipped_protocols())
 
 
+def _group_format(ctx: typer.Context, own: str | None) -> str:
+    """A subcommand's --format, else the group's (`ketplan protocols --format json list`), else table."""
+    group = ctx.parent.params.get("output_format") if ctx.parent is not None else None
+    return own or group or "table"
+
+
 @protocols_app.callback(invoke_without_command=True, epilog=EPILOG)
 def protocols_root(
     ctx: typer.Context,
-    output_format: str = format_option(formats.PROTOCOLS, default="table"),
+    output_format: str | None = format_option(formats.PROTOCOLS, default=None),
 ) -> None:
     """List, show and check treatment protocols. Without a subcommand: the list."""
     if ctx.invoked_subcommand is None:
-        _print_list(output_format)
+        _print_list(output_format or "table")
 
 
 @protocols_app.command("list", epilog="Example: ketplan protocols list --format json. " + EPILOG)
 def list_command(
-    output_format: str = format_option(formats.PROTOCOLS, default="table"),
+    ctx: typer.Context,
+    output_format: str | None = format_option(formats.PROTOCOLS, default=None),
 ) -> None:
     """List the shipped protocols: id, route, drug, evidence, phases, sessions, default for the route."""
-    _print_list(output_format)
+    _print_list(_group_format(ctx, output_format))
 
 
 @protocols_app.command("show", epilog="Example: ketplan protocols show iv-racemic-twice-weekly. " + EPILOG)
 def show_command(
+    ctx: typer.Context,
     protocol: str = typer.Argument(
-        ..., metavar="ID|FILE", help="A shipped protocol id (see 'ketplan protocols') or a path to a .toml file."
+        ...,
+        metavar="ID|FILE",
+        help="A shipped protocol id (see 'ketplan protocols') or a path to a .toml file.",
+        autocompletion=complete_protocol_ids,
     ),
-    output_format: str = format_option(formats.PROTOCOLS, default="table"),
+    output_format: str | None = format_option(formats.PROTOCOLS, default=None),
 ) -> None:
     """Show one protocol in full: phases, dose rule, session, instructions, monitoring, checkpoints, warnings, references."""
     from ketplan.cli.output import emit
     from ketplan.io.catalog import load_protocol
 
-    chosen = formats.choose(output_format, formats.PROTOCOL, what="a protocol")
+    chosen = formats.choose(_group_format(ctx, output_format), formats.PROTOCOL, what="a protocol")
     emit(chosen, formats.PROTOCOL, load_protocol(protocol))
 
 

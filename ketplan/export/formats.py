@@ -51,7 +51,8 @@ class OutputFormat:
 class RenderOptions:
     """What a renderer may need beyond the object itself; every value is decided by the caller."""
 
-    terminal: bool = False  # the output goes to a terminal (colour and width may follow it)
+    terminal: bool = False  # the output goes to a terminal
+    color: bool = False  # escape sequences for colour and bold (decided by the caller)
     to_file: bool = False  # the output goes to a file (--output): plain, fixed width
     stamp: datetime | None = None  # ics DTSTAMP
     reminders: tuple[Any, ...] = ()  # ics alarms

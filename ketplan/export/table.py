@@ -141,26 +141,20 @@ def _no_color() -> bool:
     return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
 
 
-def make_console(file=None, plain: bool = False, terminal: bool | None = None) -> Console:
-    """A console for stdout (or `file` standing in for a terminal when `terminal`), or a plain
-    120-column one for writing a table to a file.
+def make_console(file=None, plain: bool = False, color: bool | None = None) -> Console:
+    """A console for stdout or `file`, or a plain 120-column one for writing a table to a file.
 
-    NO_COLOR (any non-empty value) and TERM=dumb mean no escape sequences at all, bold included;
-    rich itself writes none when the output is not a terminal.
+    `color` is the caller's decision (the CLI weighs --color, NO_COLOR, FORCE_COLOR, TERM and
+    whether stdout is a terminal); None decides from NO_COLOR/TERM=dumb and the output itself, for
+    library callers. No colour means no escape sequences at all, bold included.
     """
-    force = True if terminal else None
     if plain:
         return Console(file=file, width=120, no_color=True, color_system=None, highlight=False, emoji=False)
-    if _no_color():
-        return Console(
-            file=file or sys.stdout,
-            highlight=False,
-            no_color=True,
-            color_system=None,
-            emoji=False,
-            force_terminal=force,
-        )
-    return Console(file=file or sys.stdout, highlight=False, emoji=False, force_terminal=force)
+    if color is None:
+        color = None if not _no_color() else False
+    if color is False:
+        return Console(file=file or sys.stdout, highlight=False, no_color=True, color_system=None, emoji=False)
+    return Console(file=file or sys.stdout, highlight=False, emoji=False, force_terminal=True if color else None)
 
 
 def dose_rows(dose: WeightBasedDose) -> list[tuple[str, str]]:

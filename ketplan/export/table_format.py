@@ -11,7 +11,7 @@ def _render(print_function, obj, options: RenderOptions) -> str:
     from ketplan.export.table import make_console
 
     buffer = io.StringIO()
-    print_function(obj, make_console(file=buffer, plain=options.to_file, terminal=options.terminal), options)
+    print_function(obj, make_console(file=buffer, plain=options.to_file, color=options.color), options)
     return buffer.getvalue()
 
 
