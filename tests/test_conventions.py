@@ -108,3 +108,48 @@ def test_bash_completion_script_loads_and_completes_protocol_ids():
 def test_completion_scripts_for_zsh_and_fish(shell):
     script = subprocess.run([str(KETPLAN), "--show-completion", shell], capture_output=True, text=True)
     assert script.returncode == 0 and "ketplan" in script.stdout
+
+
+def test_help_exit_codes_lists_every_status():
+    from ketplan.app.exit_status import ExitStatus
+
+    result = run(["help", "exit-codes"])
+    assert result.exit_code == 0
+    for status in ExitStatus:
+        assert any(line.split()[:2] == [str(status.value), status.name.lower()] for line in result.stdout.splitlines())
+
+
+def test_help_formats_reads_the_registry():
+    from ketplan.export.formats import FORMATS
+
+    result = run(["help", "formats"])
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == list(FORMATS)
+
+
+def test_help_refuses_an_unknown_topic():
+    result = run(["help", "everything"])
+    assert result.exit_code == 2 and "exit-codes" in result.stderr
+
+
+def test_man_page_covers_every_command_and_option():
+    import typer
+
+    result = run(["--man"])
+    assert result.exit_code == 0 and result.stdout.startswith(".TH KETPLAN 1")
+    page = result.stdout.replace("\\-", "-")
+    root = typer.main.get_command(app)
+    for name, command in root.commands.items():
+        assert f".SS {name}" in page, name
+        for param in command.params:
+            for opt in getattr(param, "opts", []):
+                if opt.startswith("--") and param.param_type_name == "option":
+                    assert opt in page, (name, opt)
+    assert ".SH EXIT STATUS" in page and ".SH ENVIRONMENT" in page
+
+
+@pytest.mark.skipif(shutil.which("groff") is None, reason="needs groff to render the man page")
+def test_man_page_renders_without_warnings():
+    page = run(["--man"]).stdout
+    rendered = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z"], input=page, capture_output=True, text=True)
+    assert rendered.returncode == 0 and rendered.stderr == "", rendered.stderr

@@ -1,4 +1,5 @@
-"""Exit codes: one enum, used by every command and documented from here (help epilogs, README)."""
+"""Exit codes: one enum, used by every command and documented from here (help epilogs,
+`ketplan help exit-codes`, the man page, the README)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,19 @@ from enum import IntEnum
 
 class ExitStatus(IntEnum):
     OK = 0
-    """Success: the output was written in full."""
     INTERNAL = 1
-    """An unexpected internal failure, or output that could not be written (a full disk, a
-    closed or broken stdout)."""
     INVALID = 2
-    """Invalid input, a refused dose, an invalid protocol file, or (with --roster) any row failed;
-    nothing is written to stdout for a refused command."""
     INTERRUPTED = 130
-    """Interrupted (Ctrl-C)."""
+
+
+MEANING = {
+    ExitStatus.OK: "success: the output was written in full",
+    ExitStatus.INTERNAL: "an unexpected internal failure, or output that could not be written "
+    "(a full disk, a closed or broken stdout)",
+    ExitStatus.INVALID: "invalid input, a refused dose, an invalid protocol file, or (with --roster) a row that "
+    "failed; a refused command writes nothing to stdout",
+    ExitStatus.INTERRUPTED: "interrupted (Ctrl-C)",
+}
 
 
 def exit_codes_help(invalid: str = "invalid input or refused dose", internal: str = "internal failure") -> str:
@@ -23,3 +28,8 @@ def exit_codes_help(invalid: str = "invalid input or refused dose", internal: st
     return (
         f"Exit codes: {ExitStatus.OK:d} success; {ExitStatus.INVALID:d} {invalid}; {ExitStatus.INTERNAL:d} {internal}."
     )
+
+
+def exit_codes_table() -> list[tuple[int, str, str]]:
+    """(code, name, meaning) for every exit status, in code order."""
+    return [(status.value, status.name.lower(), MEANING[status]) for status in sorted(ExitStatus)]

@@ -34,6 +34,7 @@ class KetplanGroup(TyperGroup):
         **extra: Any,
     ) -> Any:
         argv = _debug_first(list(sys.argv[1:] if args is None else args))
+        _show_flags_as_flags(self)
         ERROR_STYLE.json = _asks_for_json(argv)
         code = run_guarded(
             lambda: super(KetplanGroup, self).main(
@@ -49,6 +50,27 @@ class KetplanGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _show_flags_as_flags(command: Any) -> None:
+    """Help shows a flag as a flag (`--force`), not `--force <bool>`: an empty metavar on every
+    flag of the command tree, the help option included."""
+    for param in getattr(command, "params", []):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    if not getattr(command, "_ketplan_help_flag", False):
+        make_help_option = command.get_help_option
+
+        def get_help_option(ctx: Any) -> Any:
+            option = make_help_option(ctx)
+            if option is not None and option.metavar is None:
+                option.metavar = ""
+            return option
+
+        command.get_help_option = get_help_option
+        command._ketplan_help_flag = True
+    for sub in getattr(command, "commands", {}).values():
+        _show_flags_as_flags(sub)
 
 
 def _asks_for_json(argv: list[str]) -> bool:
@@ -96,6 +118,15 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _print_man_page(ctx: typer.Context, value: bool) -> None:
+    if value:
+        from ketplan.cli.manpage import man_page
+
+        root = ctx.find_root()
+        print(man_page(root.command, root), end="")
+        raise typer.Exit(0)
+
+
 def _color_choice(value: str) -> str:
     from ketplan.cli.environment import COLOR_CHOICES
 
@@ -121,6 +152,13 @@ def _root(
         "FORCE_COLOR forces it), always or never.",
         autocompletion=lambda: ["auto", "always", "never"],
     ),
+    man: bool = typer.Option(
+        False,
+        "--man",
+        callback=_print_man_page,
+        is_eager=True,
+        help="Print the manual page (roff) and exit: ketplan --man | man -l -",
+    ),
     no_pager: bool = typer.Option(
         False, "--no-pager", help="Never page long tables (the pager is KETPLAN_PAGER, PAGER or less -FRX)."
     ),
@@ -134,6 +172,7 @@ def _root(
 
 # Importing a command module registers its command; order here is the order in --help.
 from ketplan.cli import dose as _dose  # noqa: E402,F401
+from ketplan.cli import help as _help  # noqa: E402,F401
 from ketplan.cli import plan as _plan  # noqa: E402,F401
 from ketplan.cli import protocols as _protocols  # noqa: E402,F401
 

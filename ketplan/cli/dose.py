@@ -6,7 +6,7 @@ import typer
 
 from ketplan.app.exit_status import exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import date_format_option, details_option, format_option, table_settings
+from ketplan.cli.options import METAVARS, date_format_option, details_option, format_option, table_settings
 from ketplan.core.dosing import Sex, WeightBasis
 from ketplan.export import formats
 
@@ -17,34 +17,58 @@ from ketplan.export import formats
 )
 def dose_command(
     weight: str = typer.Option(
-        ..., "--weight", "-w", help="Body weight with unit: 70kg, 154lb, '154 lb'. A bare number is read as kg."
+        ...,
+        "--weight",
+        "-w",
+        help="Body weight with unit: 70kg, 154lb, '154 lb'. A bare number is read as kg.",
+        metavar=METAVARS["weight"],
     ),
     mg_per_kg: float = typer.Option(
-        0.5, "--mg-per-kg", help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override."
+        0.5,
+        "--mg-per-kg",
+        help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override.",
+        metavar=METAVARS["mg_per_kg"],
     ),
     minutes: float = typer.Option(
-        40.0, "--minutes", help="Infusion length in minutes (studies: 40-100; 40 is standard)."
+        40.0,
+        "--minutes",
+        help="Infusion length in minutes (studies: 40-100; 40 is standard).",
+        metavar=METAVARS["minutes"],
     ),
     concentration: float = typer.Option(
-        10.0, "--concentration", help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted)."
+        10.0,
+        "--concentration",
+        help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted).",
+        metavar=METAVARS["concentration"],
     ),
     final_volume: float = typer.Option(
-        100.0, "--final-volume", help="Total infusion volume in mL after dilution (local policy; ketplan default 100)."
+        100.0,
+        "--final-volume",
+        help="Total infusion volume in mL after dilution (local policy; ketplan default 100).",
+        metavar=METAVARS["final_volume"],
     ),
     height: str | None = typer.Option(
-        None, "--height", help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight."
+        None,
+        "--height",
+        help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight.",
+        metavar=METAVARS["height"],
     ),
     sex: Sex | None = typer.Option(
-        None, "--sex", case_sensitive=False, help="Sex for the Devine ideal-body-weight formula."
+        None,
+        "--sex",
+        case_sensitive=False,
+        help="Sex for the Devine ideal-body-weight formula.",
+        metavar=METAVARS["sex"],
     ),
     dosing_weight: WeightBasis = typer.Option(
         WeightBasis.actual,
         "--dosing-weight",
         case_sensitive=False,
         help="Weight the mg/kg dose is based on: actual, ideal (Devine) or adjusted (IBW + 0.4 x excess).",
+        metavar=METAVARS["dosing_weight"],
     ),
     age: int | None = typer.Option(
-        None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."
+        None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning.", metavar=METAVARS["age"]
     ),
     output_format: str = format_option(formats.DOSE, default="table"),
     details: bool = details_option(),

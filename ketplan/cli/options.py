@@ -11,12 +11,49 @@ import typer
 
 from ketplan.export import formats
 
+# Help panels of `ketplan plan` (and the course commands that take plan options).
+PATIENT, DOSE, CALENDAR, OUTPUT, ROSTER = "Patient", "Dose", "Clinic calendar", "Output", "Roster"
+
+# Metavars a clinician reads, the same in every command.
+METAVARS = {
+    "route": "intranasal|iv|im|sc|oral",
+    "start": "YYYY-MM-DD",
+    "until": "YYYY-MM-DD",
+    "skip": "YYYY-MM-DD",
+    "weight": "KG|LB",
+    "height": "CM|IN",
+    "protocol": "ID|FILE",
+    "days": "mon,wed,fri",
+    "closed": "sat,sun",
+    "time": "HH:MM",
+    "tz": "AREA/CITY",
+    "weeks": "WEEKS",
+    "every": "WEEKS",
+    "screen_every": "WEEKS",
+    "dose": "MG",
+    "first_dose": "MG",
+    "mg_per_kg": "MG/KG",
+    "age": "YEARS",
+    "sex": "female|male",
+    "dosing_weight": "actual|ideal|adjusted",
+    "holidays": "CODE",
+    "label": "LABEL",
+    "output": "FILE",
+    "output_dir": "DIR",
+    "roster": "FILE.csv|-",
+    "remind": "LIST",
+    "stamp": "UTC-TIME",
+    "minutes": "MIN",
+    "concentration": "MG/ML",
+    "final_volume": "ML",
+}
+
 
 def _names(*subjects: str) -> list[str]:
     return list(dict.fromkeys(name for subject in subjects for name in formats.names_for(subject)))
 
 
-def format_option(*subjects: str, default: str | None, help: str | None = None) -> Any:
+def format_option(*subjects: str, default: str | None, help: str | None = None, panel: str | None = None) -> Any:
     """`--format/-f` with the registry's formats for `subjects` as its choices."""
     names = _names(*subjects)
 
@@ -30,10 +67,11 @@ def format_option(*subjects: str, default: str | None, help: str | None = None) 
         "--format",
         "-f",
         parser=parse,
-        metavar="[" + "|".join(names) + "]",
+        metavar="|".join(names),
         help=help or format_help(*subjects),
         autocompletion=lambda: names,
         show_default=default is not None,
+        rich_help_panel=panel,
     )
 
 
@@ -50,10 +88,11 @@ def plan_format_help() -> str:
     )
 
 
-def details_option() -> Any:
+def details_option(panel: str | None = None) -> Any:
     return typer.Option(
         False,
         "--details",
+        rich_help_panel=panel,
         help="Tables: also each session's instructions and monitoring steps, and the full references "
         "(JSON and calendars always carry them).",
     )
@@ -62,7 +101,7 @@ def details_option() -> Any:
 DATE_FORMATS = ("iso", "us", "eu")
 
 
-def date_format_option() -> Any:
+def date_format_option(panel: str | None = None) -> Any:
     def parse(value: str) -> str:
         if value not in DATE_FORMATS:
             raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, DATE_FORMATS))}.")
@@ -76,6 +115,7 @@ def date_format_option() -> Any:
         help="Dates in tables: iso (2026-12-01, the default), us (12/01/2026) or eu (01/12/2026). "
         "JSON, CSV and calendars stay ISO 8601.",
         autocompletion=lambda: list(DATE_FORMATS),
+        rich_help_panel=panel,
     )
 
 

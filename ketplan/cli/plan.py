@@ -9,6 +9,12 @@ import typer
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
 from ketplan.cli.options import (
+    CALENDAR,
+    DOSE,
+    METAVARS,
+    OUTPUT,
+    PATIENT,
+    ROSTER,
     complete_holiday_codes,
     complete_protocol_ids,
     date_format_option,
@@ -20,9 +26,10 @@ from ketplan.cli.options import (
 from ketplan.export import formats
 
 PLAN_EPILOG = (
-    "Examples: ketplan plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels; "
-    "ketplan plan --route iv --weight 70kg --start 2026-12-07 --format ics --output p01.ics; "
-    "ketplan plan --roster clinic.csv --format ics --output-dir calendars. "
+    "Examples:\n\n"
+    "ketplan plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels\n\n"
+    "ketplan plan --route iv --weight 70kg --start 2026-12-07 --format ics --output p01.ics\n\n"
+    "ketplan plan --roster clinic.csv --format ics --output-dir calendars\n\n"
     + exit_codes_help(invalid="invalid input, refused dose or (with --roster) any row failed")
 )
 
@@ -45,13 +52,24 @@ def plan_command(
         "--route",
         "-r",
         help="intranasal (esketamine), iv, im, sc or oral (racemic ketamine). Picks the route's default protocol.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["route"],
     ),
-    start: str | None = typer.Option(None, "--start", "-s", help="First possible session date, YYYY-MM-DD. Required."),
+    start: str | None = typer.Option(
+        None,
+        "--start",
+        "-s",
+        help="First possible session date, YYYY-MM-DD. Required.",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["start"],
+    ),
     weight: str | None = typer.Option(
         None,
         "--weight",
         "-w",
         help="Body weight with unit (70kg, 154lb); required for weight-based (racemic) protocols.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["weight"],
     ),
     protocol: str | None = typer.Option(
         None,
@@ -59,93 +77,178 @@ def plan_command(
         "-p",
         help="A protocol id (see `ketplan protocols`) or a path to your own .toml protocol file.",
         autocompletion=complete_protocol_ids,
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["protocol"],
     ),
     days: str | None = typer.Option(
         None,
         "--days",
         help="Session weekdays, e.g. tue,fri or mon,wed,fri; the first listed day anchors weekly phases. Default: chosen from --start and shown.",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["days"],
     ),
     time: str | None = typer.Option(
         None,
         "--time",
         help="Session start, 24-hour HH:MM (default 09:00). Times skipped by a DST change move forward by the gap; repeated times use the first occurrence.",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["time"],
     ),
     tz: str | None = typer.Option(
-        None, "--tz", help="IANA time zone, e.g. Europe/Brussels (default: this machine's zone)."
+        None,
+        "--tz",
+        help="IANA time zone, e.g. Europe/Brussels (default: this machine's zone).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["tz"],
     ),
     weeks: int | None = typer.Option(
-        None, "--weeks", help="Length of the plan in weeks from the first session (default 26, at most 156)."
+        None,
+        "--weeks",
+        help="Length of the plan in weeks from the first session (default 26, at most 156).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["weeks"],
     ),
-    until: str | None = typer.Option(None, "--until", help="Last date of the plan, YYYY-MM-DD (instead of --weeks)."),
+    until: str | None = typer.Option(
+        None,
+        "--until",
+        help="Last date of the plan, YYYY-MM-DD (instead of --weeks).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["until"],
+    ),
     dose: int | None = typer.Option(
-        None, "--dose", help="Esketamine dose from session 2: 56 (default) or 84 mg; 84 mg only after a 56 mg start."
+        None,
+        "--dose",
+        help="Esketamine dose from session 2: 56 (default) or 84 mg; 84 mg only after a 56 mg start.",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["dose"],
     ),
     first_dose: int | None = typer.Option(
         None,
         "--first-dose",
         help="Esketamine first dose; 28 mg only with --age 65 or over (ex-US labels), with a warning.",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["first_dose"],
     ),
     every: int | None = typer.Option(
-        None, "--every", help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week."
+        None,
+        "--every",
+        help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week.",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["every"],
     ),
     mg_per_kg: float | None = typer.Option(
         None,
         "--mg-per-kg",
         help="Racemic ketamine dose in mg/kg (protocol default, within the protocol's range; IV 0.1-1.0).",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["mg_per_kg"],
     ),
-    age: int | None = typer.Option(None, "--age", help="Age in years: under 18 refused; 65 or over adds warnings."),
+    age: int | None = typer.Option(
+        None,
+        "--age",
+        help="Age in years: under 18 refused; 65 or over adds warnings.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["age"],
+    ),
     height: str | None = typer.Option(
-        None, "--height", help="Height with unit (170cm, 66in), for BMI and ideal/adjusted weight."
+        None,
+        "--height",
+        help="Height with unit (170cm, 66in), for BMI and ideal/adjusted weight.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["height"],
     ),
-    sex: str | None = typer.Option(None, "--sex", help="female or male (Devine ideal body weight)."),
-    dosing_weight: str | None = typer.Option(None, "--dosing-weight", help="actual (default), ideal or adjusted."),
+    sex: str | None = typer.Option(
+        None,
+        "--sex",
+        help="female or male (Devine ideal body weight).",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["sex"],
+    ),
+    dosing_weight: str | None = typer.Option(
+        None,
+        "--dosing-weight",
+        help="actual (default), ideal or adjusted.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["dosing_weight"],
+    ),
     closed: str | None = typer.Option(
-        None, "--closed", help="Weekdays the clinic is closed (default sat,sun; 'none' for none)."
+        None,
+        "--closed",
+        help="Weekdays the clinic is closed (default sat,sun; 'none' for none).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["closed"],
     ),
     skip: list[str] | None = typer.Option(
-        None, "--skip", help="A closed date, YYYY-MM-DD; repeat the option or separate dates with commas."
+        None,
+        "--skip",
+        help="A closed date, YYYY-MM-DD; repeat the option or separate dates with commas.",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["skip"],
     ),
     holidays: str | None = typer.Option(
         None,
         "--holidays",
         help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ...",
         autocompletion=complete_holiday_codes,
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["holidays"],
     ),
-    label: str | None = typer.Option(None, "--label", help="Pseudonymous patient label such as P01 (never a name)."),
+    label: str | None = typer.Option(
+        None,
+        "--label",
+        help="Pseudonymous patient label such as P01 (never a name).",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["label"],
+    ),
     screen_every: int | None = typer.Option(
         None,
         "--screen-every",
         help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["screen_every"],
     ),
-    output_format: str | None = format_option(formats.PLAN, formats.ROSTER, default=None, help=plan_format_help()),
+    output_format: str | None = format_option(
+        formats.PLAN, formats.ROSTER, default=None, help=plan_format_help(), panel=OUTPUT
+    ),
     output: str | None = typer.Option(
         None,
         "--output",
         "-o",
         help="Write to this file ('-' for stdout). Never overwrites without --force; writes atomically.",
+        rich_help_panel=OUTPUT,
+        metavar=METAVARS["output"],
     ),
     force: bool = typer.Option(
         False,
         "--force",
         help="Allow --output (with --roster --format ics: the files in --output-dir) to replace existing files.",
+        rich_help_panel=OUTPUT,
     ),
     remind: str = typer.Option(
         "default",
         "--remind",
         help="ics reminders: default (evening before + 1 h before), none, or a list such as evening,2h,30m.",
+        rich_help_panel=OUTPUT,
+        metavar=METAVARS["remind"],
     ),
     stamp: str | None = typer.Option(
         None,
         "--stamp",
         help="ics DTSTAMP as ISO 8601 UTC (e.g. 2026-11-01T00:00:00Z) for byte-identical files; or set SOURCE_DATE_EPOCH.",
+        rich_help_panel=OUTPUT,
+        metavar=METAVARS["stamp"],
     ),
-    details: bool = details_option(),
-    date_format: str | None = date_format_option(),
-    roster: str | None = typer.Option(None, "--roster", help=ROSTER_HELP),
+    details: bool = details_option(OUTPUT),
+    date_format: str | None = date_format_option(OUTPUT),
+    roster: str | None = typer.Option(
+        None, "--roster", help=ROSTER_HELP, rich_help_panel=ROSTER, metavar=METAVARS["roster"]
+    ),
     output_dir: str | None = typer.Option(
         None,
         "--output-dir",
         help="With --roster --format ics: an existing folder that receives one ID.ics per patient (same no-clobber rules as --output).",
+        rich_help_panel=ROSTER,
+        metavar=METAVARS["output_dir"],
     ),
 ) -> None:
     """Plan a course: dated sessions with doses, moved around closed days, with checkpoints and sources.
