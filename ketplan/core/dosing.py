@@ -9,11 +9,41 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
 
 from ketplan.core import references as refs
+from ketplan.core.body_weight import (
+    ADJUSTED_WEIGHT_FACTOR,
+    DEVINE_BASE_INCHES,
+    DEVINE_BASE_KG,
+    DEVINE_KG_PER_INCH,
+    OBESE_BMI,
+    DosingWeight,
+    Sex,
+    WeightBasis,
+    adjusted_body_weight_kg,
+    body_mass_index,
+    choose_dosing_weight,
+    ideal_body_weight_kg,
+)
 from ketplan.core.errors import InputError, UnsafeDoseError, ref
-from ketplan.core.units import CM_PER_INCH, MAX_HEIGHT_CM, MAX_WEIGHT_KG, MIN_HEIGHT_CM, MIN_WEIGHT_KG
+from ketplan.core.units import MAX_WEIGHT_KG, MIN_WEIGHT_KG
+
+__all__ = [
+    "ADJUSTED_WEIGHT_FACTOR",
+    "DEVINE_BASE_INCHES",
+    "DEVINE_BASE_KG",
+    "DEVINE_KG_PER_INCH",
+    "OBESE_BMI",
+    "DosingWeight",
+    "Sex",
+    "WeightBasedDose",
+    "WeightBasis",
+    "adjusted_body_weight_kg",
+    "body_mass_index",
+    "choose_dosing_weight",
+    "ideal_body_weight_kg",
+    "weight_based_dose",
+]
 
 # Racemic ketamine: the hard range in mg/kg for each route. IV/IM/SC: the range Fava 2020
 # studied (0.1-1.0 mg/kg); there is deliberately no override. Oral: the range of the 2023
@@ -35,120 +65,6 @@ STUDIED_MINUTES = (40, 100)
 MAX_INFUSION_MINUTES = 24 * 60
 MAX_FINAL_VOLUME_ML = 1000.0
 MIN_AGE, MAX_AGE, OLDER_ADULT_AGE = 18, 120, 65
-OBESE_BMI = 30.0
-DEVINE_BASE_KG = {"male": 50.0, "female": 45.5}
-DEVINE_KG_PER_INCH = 2.3
-DEVINE_BASE_INCHES = 60.0
-ADJUSTED_WEIGHT_FACTOR = 0.4
-
-
-class WeightBasis(str, Enum):
-    actual = "actual"
-    ideal = "ideal"
-    adjusted = "adjusted"
-
-
-class Sex(str, Enum):
-    female = "female"
-    male = "male"
-
-
-@dataclass(frozen=True)
-class DosingWeight:
-    kg: float
-    basis_requested: WeightBasis
-    basis_used: WeightBasis
-    actual_kg: float
-    ideal_kg: float | None
-    adjusted_kg: float | None
-    bmi: float | None
-    warnings: tuple[str, ...] = ()
-
-
-def ideal_body_weight_kg(height_cm: float, sex: Sex) -> float:
-    """Devine (1974). At or below 60 in the base value is returned, as most calculators do."""
-    inches_over_60 = max(0.0, height_cm / CM_PER_INCH - DEVINE_BASE_INCHES)
-    return DEVINE_BASE_KG[Sex(sex).value] + DEVINE_KG_PER_INCH * inches_over_60
-
-
-def adjusted_body_weight_kg(actual_kg: float, ideal_kg: float) -> float:
-    return ideal_kg + ADJUSTED_WEIGHT_FACTOR * (actual_kg - ideal_kg)
-
-
-def body_mass_index(weight_kg: float, height_cm: float) -> float:
-    metres = height_cm / 100.0
-    return weight_kg / (metres * metres)
-
-
-def choose_dosing_weight(
-    actual_kg: float,
-    basis: WeightBasis = WeightBasis.actual,
-    height_cm: float | None = None,
-    sex: Sex | None = None,
-) -> DosingWeight:
-    """The weight a mg/kg dose is multiplied by, with the reason for any substitution."""
-    basis = WeightBasis(basis)
-    if height_cm is not None and (
-        isinstance(height_cm, bool)
-        or not isinstance(height_cm, (int, float))
-        or not math.isfinite(height_cm)
-        or not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM
-    ):
-        raise InputError(
-            f"{ref('height')} must lie within the plausible adult range {MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm",
-            "height",
-        )
-    warnings: list[str] = []
-    bmi = body_mass_index(actual_kg, height_cm) if height_cm else None
-    ideal = adjusted = None
-    if height_cm is not None and sex is not None:
-        ideal = ideal_body_weight_kg(height_cm, Sex(sex))
-        adjusted = adjusted_body_weight_kg(actual_kg, ideal) if actual_kg > ideal else None
-    if basis is not WeightBasis.actual:
-        if height_cm is None or sex is None:
-            raise InputError(
-                f"{ref('dosing_weight')} {basis.value} needs {ref('height')} and {ref('sex')} (Devine ideal body weight)",
-                "dosing_weight",
-            )
-        if height_cm / CM_PER_INCH <= DEVINE_BASE_INCHES:
-            warnings.append(
-                "Height is 60 in (152.4 cm) or less: Devine ideal body weight uses its base value "
-                f"({DEVINE_BASE_KG[Sex(sex).value]:g} kg); confirm the weight basis."
-            )
-    used, kg = basis, actual_kg
-    if basis is WeightBasis.ideal:
-        if actual_kg < ideal:
-            used = WeightBasis.actual
-            warnings.append(
-                f"Actual weight {actual_kg:.1f} kg is below ideal body weight {ideal:.1f} kg: "
-                "dosed on actual weight, the lower of the two."
-            )
-        else:
-            kg = ideal
-    elif basis is WeightBasis.adjusted:
-        if adjusted is None:
-            used = WeightBasis.actual
-            warnings.append(
-                f"Actual weight {actual_kg:.1f} kg is not above ideal body weight {ideal:.1f} kg: "
-                "adjusted weight does not apply; dosed on actual weight."
-            )
-        else:
-            kg = adjusted
-    if bmi is not None and bmi >= OBESE_BMI and used is WeightBasis.actual and basis is WeightBasis.actual:
-        warnings.append(
-            f"BMI {bmi:.1f} (obese, >= 30): dosed on actual weight. Confirm the dosing-weight basis "
-            "(actual, ideal or adjusted): sources do not settle it, the clinician chooses."
-        )
-    return DosingWeight(
-        kg=kg,
-        basis_requested=basis,
-        basis_used=used,
-        actual_kg=actual_kg,
-        ideal_kg=ideal,
-        adjusted_kg=adjusted,
-        bmi=bmi,
-        warnings=tuple(warnings),
-    )
 
 
 def check_age(age: int | None) -> tuple[str, ...]:
@@ -177,9 +93,7 @@ def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] |
     """Refuse a mg/kg dose outside the drug's hard range, and outside a protocol's narrower one."""
     if route not in RACEMIC_MG_PER_KG_LIMITS:
         raise InputError(f"route {route!r} has no weight-based racemic ketamine dose", "route")
-    low, high = RACEMIC_MG_PER_KG_LIMITS[route]
-    if allowed is not None:
-        low, high = max(low, allowed[0]), min(high, allowed[1])
+    low, high = mg_per_kg_range(route, allowed)
     if not isinstance(mg_per_kg, (int, float)) or isinstance(mg_per_kg, bool) or not math.isfinite(mg_per_kg):
         raise UnsafeDoseError(
             f"{ref('mg_per_kg')} must be a finite number within {format_number(low)}–{format_number(high)} mg/kg",
@@ -316,17 +230,9 @@ def weight_based_dose(
     IV gets an infusion (drug volume, final volume, pump rate); IM and SC a drawn volume;
     oral a dose in mg only.
     """
-    if isinstance(weight_kg, bool) or not isinstance(weight_kg, (int, float)) or not math.isfinite(weight_kg):
-        raise InputError(f"{ref('weight')} must be a number of kg", "weight")
-    if not MIN_WEIGHT_KG <= weight_kg <= MAX_WEIGHT_KG:
-        raise InputError(
-            f"{ref('weight')} {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
-            "weight",
-        )
+    check_weight_kg(weight_kg)
     mg_per_kg = check_mg_per_kg(mg_per_kg, route, allowed_mg_per_kg)
-    low, high = RACEMIC_MG_PER_KG_LIMITS[route]
-    if allowed_mg_per_kg is not None:
-        low, high = max(low, allowed_mg_per_kg[0]), min(high, allowed_mg_per_kg[1])
+    low, high = mg_per_kg_range(route, allowed_mg_per_kg)
     warnings: list[str] = []
     warnings.extend(check_age(age))
     if weight_unit_assumed:
@@ -335,26 +241,12 @@ def weight_based_dose(
     warnings.extend(dosing.warnings)
     dose_low, dose_high = low * dosing.kg, high * dosing.kg
     dose_mg = _round_dose_inside(mg_per_kg * dosing.kg, dose_low, dose_high)
-
-    concentration = drug_volume = delivered = delivered_per_kg = None
-    minutes_out = final_volume = pump_rate = rate_mg_h = rate_mg_kg_h = None
+    drawn = _Drawn()
     if route in ("iv", "im", "sc"):
-        concentration = _check_concentration(concentration_mg_per_ml, route, warnings)
-        drug_volume = _drawable_volume_ml(dose_mg, concentration, dose_low, dose_high)
-        delivered = round(drug_volume * concentration, 2)
-        delivered_per_kg = round(delivered / dosing.kg, 3)
-        if abs(delivered - dose_mg) >= max(0.5, 0.01 * dose_mg):
-            warnings.append(
-                f"Rounding: {drug_volume:g} mL of {concentration:g} mg/mL delivers {delivered:g} mg "
-                f"(calculated {dose_mg:g} mg); a lower concentration measures more finely."
-            )
+        drawn = _draw_up(dose_mg, dosing.kg, concentration_mg_per_ml, route, (dose_low, dose_high), warnings)
+    infusion = _Infusion()
     if route == "iv":
-        minutes_out = _check_minutes(minutes, warnings)
-        final_volume = _check_final_volume(final_volume_ml, drug_volume, concentration)
-        hours = minutes_out / 60.0
-        pump_rate = round(final_volume / hours, 1)
-        rate_mg_h = round(delivered / hours, 1)
-        rate_mg_kg_h = round(delivered / dosing.kg / hours, 3)
+        infusion = _infusion(minutes, final_volume_ml, drawn, dosing.kg, warnings)
     return WeightBasedDose(
         route=route,
         weight_kg=round(weight_kg, 2),
@@ -372,17 +264,89 @@ def weight_based_dose(
         mg_per_kg=mg_per_kg,
         mg_per_kg_range=(low, high),
         dose_mg=dose_mg,
-        concentration_mg_per_ml=concentration,
-        drug_volume_ml=drug_volume,
-        delivered_dose_mg=delivered,
-        delivered_mg_per_kg=delivered_per_kg,
-        infusion_minutes=minutes_out,
-        final_volume_ml=final_volume,
-        pump_rate_ml_per_h=pump_rate,
-        dose_rate_mg_per_h=rate_mg_h,
-        dose_rate_mg_per_kg_per_h=rate_mg_kg_h,
+        concentration_mg_per_ml=drawn.concentration,
+        drug_volume_ml=drawn.volume_ml,
+        delivered_dose_mg=drawn.delivered_mg,
+        delivered_mg_per_kg=drawn.delivered_mg_per_kg,
+        infusion_minutes=infusion.minutes,
+        final_volume_ml=infusion.final_volume_ml,
+        pump_rate_ml_per_h=infusion.pump_rate_ml_per_h,
+        dose_rate_mg_per_h=infusion.mg_per_h,
+        dose_rate_mg_per_kg_per_h=infusion.mg_per_kg_per_h,
         warnings=tuple(warnings),
-        references=_dose_references(route, basis, dosing, concentration),
+        references=_dose_references(route, basis, dosing, drawn.concentration),
+    )
+
+
+def check_weight_kg(weight_kg: float) -> None:
+    if isinstance(weight_kg, bool) or not isinstance(weight_kg, (int, float)) or not math.isfinite(weight_kg):
+        raise InputError(f"{ref('weight')} must be a number of kg", "weight")
+    if not MIN_WEIGHT_KG <= weight_kg <= MAX_WEIGHT_KG:
+        raise InputError(
+            f"{ref('weight')} {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
+            "weight",
+        )
+
+
+def mg_per_kg_range(route: str, allowed: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The drug's hard range for the route, narrowed (never widened) by a protocol's own range."""
+    low, high = RACEMIC_MG_PER_KG_LIMITS[route]
+    if allowed is not None:
+        low, high = max(low, allowed[0]), min(high, allowed[1])
+    return low, high
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    concentration: float | None = None
+    volume_ml: float | None = None
+    delivered_mg: float | None = None
+    delivered_mg_per_kg: float | None = None
+
+
+@dataclass(frozen=True)
+class _Infusion:
+    minutes: float | None = None
+    final_volume_ml: float | None = None
+    pump_rate_ml_per_h: float | None = None
+    mg_per_h: float | None = None
+    mg_per_kg_per_h: float | None = None
+
+
+def _draw_up(
+    dose_mg: float,
+    dosing_kg: float,
+    concentration_mg_per_ml: float | None,
+    route: str,
+    dose_range_mg: tuple[float, float],
+    warnings: list[str],
+) -> _Drawn:
+    """The volume to draw from the vial, and what it delivers at syringe precision."""
+    concentration = _check_concentration(concentration_mg_per_ml, route, warnings)
+    volume = _drawable_volume_ml(dose_mg, concentration, *dose_range_mg)
+    delivered = round(volume * concentration, 2)
+    if abs(delivered - dose_mg) >= max(0.5, 0.01 * dose_mg):
+        warnings.append(
+            f"Rounding: {volume:g} mL of {concentration:g} mg/mL delivers {delivered:g} mg "
+            f"(calculated {dose_mg:g} mg); a lower concentration measures more finely."
+        )
+    return _Drawn(concentration, volume, delivered, round(delivered / dosing_kg, 3))
+
+
+def _infusion(
+    minutes: float | None, final_volume_ml: float | None, drawn: _Drawn, dosing_kg: float, warnings: list[str]
+) -> _Infusion:
+    """Infusion length, final volume and the pump and dose rates."""
+    assert drawn.volume_ml is not None and drawn.concentration is not None and drawn.delivered_mg is not None
+    minutes_out = _check_minutes(minutes, warnings)
+    final_volume = _check_final_volume(final_volume_ml, drawn.volume_ml, drawn.concentration)
+    hours = minutes_out / 60.0
+    return _Infusion(
+        minutes=minutes_out,
+        final_volume_ml=final_volume,
+        pump_rate_ml_per_h=round(final_volume / hours, 1),
+        mg_per_h=round(drawn.delivered_mg / hours, 1),
+        mg_per_kg_per_h=round(drawn.delivered_mg / dosing_kg / hours, 3),
     )
 
 

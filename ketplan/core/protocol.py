@@ -90,7 +90,6 @@ class FixedDose(Sourced):
     older_adult_note: str | None = None
     escalate_only_after_first: StrictBool = True
     mg_per_device: StrictInt = 28
-    rest_minutes_per_device: StrictInt = 5
 
     @model_validator(mode="after")
     def _within_drug_limits(self):
@@ -286,6 +285,21 @@ class Protocol(_Strict):
         for group in ("instructions", "monitoring", "checkpoints", "warnings"):
             for i, item in enumerate(getattr(self, group)):
                 yield f"{group}[{i}]", item
+
+    def phase_start_week(self, name: str) -> int:
+        """The course week (1-based) in which phase `name` starts: after every fixed phase before it."""
+        week = 1
+        for phase in self.phases:
+            if phase.name == name:
+                return week
+            week += phase.weeks or 0
+        raise KeyError(name)
+
+    @property
+    def flexible_phase(self) -> Phase | None:
+        """The last phase whose interval the clinician may choose (--every), if any."""
+        flexible = [p for p in self.phases if p.interval_weeks_allowed]
+        return flexible[-1] if flexible else None
 
     @property
     def weight_based(self) -> bool:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ketplan.core.dosing import esketamine_administration_minutes, format_number
+from ketplan.core.dosing import ESKETAMINE_REST_MINUTES, esketamine_administration_minutes, format_number
 from ketplan.core.protocol import (
     CheckpointRule,
     CheckpointWhen,
@@ -93,7 +93,7 @@ def dose_rows(protocol: Protocol) -> list[tuple[str, str]]:
         rows.append(
             (
                 "Devices",
-                f"{dose.mg_per_device} mg per device; rest {dose.rest_minutes_per_device} min after each device",
+                f"{dose.mg_per_device} mg per device; rest {ESKETAMINE_REST_MINUTES} min after each device",
             )
         )
         return rows
