@@ -17,13 +17,18 @@ from ketplan.export import formats
 )
 def dose_command(
     weight: str = typer.Option(
-        ..., "--weight", "-w", help="Body weight with unit: 70kg, 154lb, '154 lb'. A bare number is read as kg."
+        ...,
+        "--weight",
+        "-w",
+        help="Body weight with its unit: 70kg, 154lb, '154 lb'. A bare number is refused (add kg or lb).",
     ),
     mg_per_kg: float = typer.Option(
-        0.5, "--mg-per-kg", help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override."
+        0.5,
+        "--mg-per-kg",
+        help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard; above 0.75 studied only as a single infusion). No override.",
     ),
     minutes: float = typer.Option(
-        40.0, "--minutes", help="Infusion length in minutes (studies: 40-100; 40 is standard)."
+        40.0, "--minutes", help="Infusion length in minutes (40 is conventional; 2-100 reported)."
     ),
     concentration: float = typer.Option(
         10.0, "--concentration", help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted)."
@@ -32,7 +37,9 @@ def dose_command(
         100.0, "--final-volume", help="Total infusion volume in mL after dilution (local policy; ketplan default 100)."
     ),
     height: str | None = typer.Option(
-        None, "--height", help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight."
+        None,
+        "--height",
+        help="Height with unit: 175cm, 66in, 5'9\" or 5ft 9in. Gives BMI; needed for ideal/adjusted weight and above 120 kg (ketplan default).",
     ),
     sex: Sex | None = typer.Option(
         None, "--sex", case_sensitive=False, help="Sex for the Devine ideal-body-weight formula."
@@ -44,7 +51,9 @@ def dose_command(
         help="Weight the mg/kg dose is based on: actual, ideal (Devine) or adjusted (IBW + 0.4 x excess).",
     ),
     age: int | None = typer.Option(
-        None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."
+        None,
+        "--age",
+        help="Age in years: under 18 is refused; 65 and over adds a warning (trials enrolled 18-64 and 18-70).",
     ),
     output_format: str = format_option(formats.DOSE, default="table"),
     details: bool = details_option(),

@@ -26,8 +26,8 @@ PLAN_EPILOG = (
 
 ROSTER_HELP = (
     "Plan many patients in one run from a CSV file ('-' for stdin), one row per patient. Header: id, route, "
-    "start (required) and any of weight, protocol, days, time, tz, weeks, until, dose, first_dose, every, "
-    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every (the options of "
+    "start (required) and any of weight (or weight_kg / weight_lb: the unit in the header, a plain number in the cells), protocol, days, time, tz, weeks, until, dose, first_dose, every, "
+    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every, setting (the options of "
     "the same names; an empty cell is an option not given); any other column is refused. id: 1-64 ASCII letters, "
     "digits, '.', '_' or '-' (it names the output file). Output streams row by row: --format jsonl "
     "(default; one plan per line with its id), csv (one row per session with an id column) or ics (one "
@@ -49,7 +49,7 @@ def plan_command(
         None,
         "--weight",
         "-w",
-        help="Body weight with unit (70kg, 154lb); required for weight-based (racemic) protocols.",
+        help="Body weight with its unit (70kg, 154lb; a bare number is refused); required for weight-based (racemic) protocols.",
     ),
     protocol: str | None = typer.Option(
         None,
@@ -80,10 +80,12 @@ def plan_command(
     first_dose: int | None = typer.Option(
         None,
         "--first-dose",
-        help="Esketamine first dose; 28 mg only with --age 65 or over (ex-US labels), with a warning.",
+        help="Esketamine first dose; 28 mg only with --age 65 or over: then the whole course follows the ex-US labels (28/56/84 mg, 28 mg steps), with a warning.",
     ),
     every: int | None = typer.Option(
-        None, "--every", help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week."
+        None,
+        "--every",
+        help="Weeks between sessions in the protocol's open-ended phase (esketamine TRD from week 9: 2, the ketplan default, or 1).",
     ),
     mg_per_kg: float | None = typer.Option(
         None,
@@ -92,7 +94,9 @@ def plan_command(
     ),
     age: int | None = typer.Option(None, "--age", help="Age in years: under 18 refused; 65 or over adds warnings."),
     height: str | None = typer.Option(
-        None, "--height", help="Height with unit (170cm, 66in), for BMI and ideal/adjusted weight."
+        None,
+        "--height",
+        help="Height with unit (175cm, 66in, 5'9\", 5ft 9in), for BMI and ideal/adjusted weight; required above 120 kg (ketplan default).",
     ),
     sex: str | None = typer.Option(None, "--sex", help="female or male (Devine ideal body weight)."),
     dosing_weight: str | None = typer.Option(None, "--dosing-weight", help="actual (default), ideal or adjusted."),
@@ -110,6 +114,11 @@ def plan_command(
         None,
         "--screen-every",
         help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12).",
+    ),
+    setting: str | None = typer.Option(
+        None,
+        "--setting",
+        help="outpatient (default) or inpatient. Inpatient settings do not enrol patients in the esketamine REMS or submit monitoring forms, so those checkpoints are left out.",
     ),
     output_format: str | None = format_option(formats.PLAN, formats.ROSTER, default=None, help=plan_format_help()),
     output: str | None = typer.Option(
@@ -172,6 +181,7 @@ def plan_command(
         holidays=holidays,
         label=label,
         screen_every=screen_every,
+        setting=setting,
     )
     table = table_settings(details, date_format)
     if roster is not None:

@@ -71,7 +71,8 @@ def _after_each(rule: CheckpointRule, ctx: _Context, warnings: list[str]) -> Ite
 
 def _end_of_phase(rule: CheckpointRule, ctx: _Context, warnings: list[str]) -> Iterator[Checkpoint]:
     in_phase = [s for s in ctx.scheduled if s.phase == rule.phase]
-    if in_phase:
+    # A phase the plan cuts short has no end-of-phase review in it (the cut is warned about).
+    if in_phase and in_phase[-1].phase_session == in_phase[-1].phase_sessions:
         last = in_phase[-1]
         yield _make(rule, last.date + timedelta(days=rule.offset_days), last.n)
 
@@ -112,11 +113,13 @@ def plan_checkpoints(
     screen_every: int | None,
     warnings: list[str],
     calendar: ClinicCalendar,
+    setting: str = "outpatient",
 ) -> list[Checkpoint]:
-    """Every checkpoint of `rules` for these sessions, in date order."""
+    """Every checkpoint of `rules` for these sessions (and this care setting), in date order."""
     check_screen_every(screen_every)
     ctx = _Context(scheduled, screen_every, calendar)
-    out = [c for rule in rules for c in _BY_WHEN[rule.when](rule, ctx, warnings)]
+    applicable = [rule for rule in rules if not rule.settings or setting in rule.settings]
+    out = [c for rule in applicable for c in _BY_WHEN[rule.when](rule, ctx, warnings)]
     out.sort(key=lambda c: (c.date, c.session_n or 0, c.id))
     return out
 
@@ -127,5 +130,6 @@ def protocol_checkpoints(
     screen_every: int | None,
     warnings: list[str],
     calendar: ClinicCalendar,
+    setting: str = "outpatient",
 ) -> list[Checkpoint]:
-    return plan_checkpoints(protocol.checkpoints, scheduled, screen_every, warnings, calendar)
+    return plan_checkpoints(protocol.checkpoints, scheduled, screen_every, warnings, calendar, setting)

@@ -25,6 +25,15 @@ from ketplan.core.body_weight import (
     choose_dosing_weight,
     ideal_body_weight_kg,
 )
+from ketplan.core.dose_warnings import (
+    MAX_AGE,
+    MIN_AGE,
+    OLDER_ADULT_AGE,
+    absolute_dose_alert,
+    check_age,
+    check_height_given,
+    repeated_dose_warning,
+)
 from ketplan.core.errors import InputError, UnsafeDoseError, ref
 from ketplan.core.units import MAX_WEIGHT_KG, MIN_WEIGHT_KG
 
@@ -33,60 +42,51 @@ __all__ = [
     "DEVINE_BASE_INCHES",
     "DEVINE_BASE_KG",
     "DEVINE_KG_PER_INCH",
+    "MAX_AGE",
+    "MIN_AGE",
     "OBESE_BMI",
+    "OLDER_ADULT_AGE",
     "DosingWeight",
     "Sex",
     "WeightBasedDose",
     "WeightBasis",
     "adjusted_body_weight_kg",
     "body_mass_index",
+    "check_age",
     "choose_dosing_weight",
     "ideal_body_weight_kg",
     "weight_based_dose",
 ]
 
-# Racemic ketamine: the hard range in mg/kg for each route. IV/IM/SC: the range Fava 2020
-# studied (0.1-1.0 mg/kg); there is deliberately no override. Oral: the range of the 2023
-# systematic review (Meshkat et al., 0.5-1.25 mg/kg); oral evidence is preliminary.
+# Racemic ketamine: the hard range in mg/kg for each route, from the studies of that route; there
+# is deliberately no override. IV: the doses Fava 2020 studied (0.1-1.0 mg/kg, each as a single
+# infusion). IM: Loo 2016's titration (0.1-0.5 mg/kg). SC: Loo 2016's titration from 0.1 mg/kg and
+# KADS (Loo 2023) up to 0.9 mg/kg. Oral: the range of the 2023 systematic review (Meshkat et al.,
+# 0.5-1.25 mg/kg); oral evidence is preliminary.
 RACEMIC_MG_PER_KG_LIMITS: dict[str, tuple[float, float]] = {
     "iv": (0.1, 1.0),
-    "im": (0.1, 1.0),
-    "sc": (0.1, 1.0),
+    "im": (0.1, 0.5),
+    "sc": (0.1, 0.9),
     "oral": (0.5, 1.25),
+}
+RACEMIC_LIMIT_SOURCES = {
+    "iv": "the doses Fava 2020 studied",
+    "im": "Loo 2016's intramuscular titration",
+    "sc": "Loo 2016's titration and KADS (Loo 2023)",
+    "oral": "the range Meshkat 2023 reviewed",
 }
 
 ESKETAMINE_MG_PER_DEVICE = 28
 ESKETAMINE_REST_MINUTES = 5  # after each device (SPRAVATO IFU)
 ESKETAMINE_DOSES_MG = (28, 56, 84)
+ESKETAMINE_OLDER_ADULT_MG = 28  # ex-US labels only, at 65 or over
 
 MARKETED_CONCENTRATIONS_MG_PER_ML = (10.0, 50.0, 100.0)
 MUST_DILUTE_MG_PER_ML = 100.0
-STUDIED_MINUTES = (40, 100)
+CONVENTIONAL_MINUTES = 40  # Andrade 2017
+REPORTED_MINUTES = (2, 100)  # Andrade 2017: sessions of 2-100 minutes reported
 MAX_INFUSION_MINUTES = 24 * 60
 MAX_FINAL_VOLUME_ML = 1000.0
-MIN_AGE, MAX_AGE, OLDER_ADULT_AGE = 18, 120, 65
-
-
-def check_age(age: int | None) -> tuple[str, ...]:
-    """Refuse minors; return the warnings an age carries."""
-    if age is None:
-        return ()
-    if isinstance(age, bool) or not isinstance(age, int):
-        raise InputError(f"{ref('age')} must be a whole number of years", "age")
-    if age < MIN_AGE:
-        raise InputError(
-            f"{ref('age')} {age} is under {MIN_AGE}: ketamine and esketamine for depression are studied "
-            "and approved in adults only",
-            "age",
-        )
-    if age > MAX_AGE:
-        raise InputError(f"{ref('age')} {age} is not a plausible age (at most {MAX_AGE})", "age")
-    if age >= OLDER_ADULT_AGE:
-        return (
-            f"Age {age} (65 or over): higher drug exposure and larger blood-pressure rises are "
-            "reported in older patients; monitor blood pressure closely.",
-        )
-    return ()
 
 
 def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] | None = None) -> float:
@@ -102,7 +102,7 @@ def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] |
     if not low <= mg_per_kg <= high:  # inclusive and exact: no tolerance at a hard limit
         raise UnsafeDoseError(
             f"{ref('mg_per_kg')} {mg_per_kg:g} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
-            f"{route.upper() if route != 'oral' else 'oral'} racemic ketamine here",
+            f"{route.upper() if route != 'oral' else 'oral'} racemic ketamine here ({RACEMIC_LIMIT_SOURCES[route]})",
             "mg_per_kg",
         )
     return float(mg_per_kg)
@@ -231,16 +231,21 @@ def weight_based_dose(
     oral a dose in mg only.
     """
     check_weight_kg(weight_kg)
+    if weight_unit_assumed:
+        shown = weight_entered or f"{weight_kg:g}"
+        raise InputError(f"{ref('weight')} {shown} has no unit; add a unit: {shown}kg or {shown}lb", "weight")
     mg_per_kg = check_mg_per_kg(mg_per_kg, route, allowed_mg_per_kg)
     low, high = mg_per_kg_range(route, allowed_mg_per_kg)
     warnings: list[str] = []
-    warnings.extend(check_age(age))
-    if weight_unit_assumed:
-        warnings.append(f"Weight {weight_entered or weight_kg} has no unit: read as kilograms.")
+    warnings.extend(check_age(age, route))
+    check_height_given(weight_kg, height_cm)
     dosing = choose_dosing_weight(weight_kg, basis, height_cm, sex)
     warnings.extend(dosing.warnings)
     dose_low, dose_high = low * dosing.kg, high * dosing.kg
     dose_mg = _round_dose_inside(mg_per_kg * dosing.kg, dose_low, dose_high)
+    for extra in (repeated_dose_warning(mg_per_kg, route), absolute_dose_alert(dose_mg, route)):
+        if extra is not None:
+            warnings.append(extra)
     drawn = _Drawn()
     if route in ("iv", "im", "sc"):
         drawn = _draw_up(dose_mg, dosing.kg, concentration_mg_per_ml, route, (dose_low, dose_high), warnings)
@@ -274,7 +279,7 @@ def weight_based_dose(
         dose_rate_mg_per_h=infusion.mg_per_h,
         dose_rate_mg_per_kg_per_h=infusion.mg_per_kg_per_h,
         warnings=tuple(warnings),
-        references=_dose_references(route, basis, dosing, drawn.concentration),
+        references=_dose_references(route, basis, dosing, drawn.concentration, age),
     )
 
 
@@ -374,14 +379,16 @@ def _check_concentration(concentration: float | None, route: str, warnings: list
 
 def _check_minutes(minutes: float | None, warnings: list[str]) -> float:
     if minutes is None or not math.isfinite(minutes) or minutes <= 0:
-        raise InputError(f"{ref('minutes')} must be a positive number of minutes (40 is standard)", "minutes")
+        raise InputError(f"{ref('minutes')} must be a positive number of minutes (40 is conventional)", "minutes")
     if minutes > MAX_INFUSION_MINUTES:
         raise InputError(
-            f"{ref('minutes')} {minutes:g} is longer than a day; infusions studied last 40-100 min", "minutes"
+            f"{ref('minutes')} {minutes:g} is longer than a day; 40 minutes is conventional, 2-100 minutes reported",
+            "minutes",
         )
-    if not STUDIED_MINUTES[0] <= minutes <= STUDIED_MINUTES[1]:
+    if minutes != CONVENTIONAL_MINUTES:
+        where = "" if REPORTED_MINUTES[0] <= minutes <= REPORTED_MINUTES[1] else f" ({minutes:g} min is outside that)"
         warnings.append(
-            f"Infusion over {minutes:g} min is outside the 40-100 min reported in studies (40 min is standard)."
+            f"Infusion over {minutes:g} min: 40 minutes is conventional; 2-100 minutes reported (Andrade 2017){where}."
         )
     return float(minutes)
 
@@ -409,10 +416,20 @@ def _check_final_volume(final_volume: float | None, drug_volume: float, concentr
     return float(final_volume)
 
 
-def _dose_references(route: str, basis: WeightBasis, dosing: DosingWeight, concentration) -> tuple[refs.Reference, ...]:
-    chosen = [refs.FAVA_2020, refs.SINGH_2016]
-    if route == "iv":
-        chosen.append(refs.ANDRADE_2017)
+_ROUTE_REFERENCES = {
+    "iv": (refs.FAVA_2020, refs.SINGH_2016, refs.ANDRADE_2017),
+    "im": (refs.LOO_2016,),
+    "sc": (refs.LOO_2016, refs.KADS_2023),
+    "oral": (refs.MESHKAT_2023, refs.ANDRADE_2019),
+}
+
+
+def _dose_references(
+    route: str, basis: WeightBasis, dosing: DosingWeight, concentration: float | None, age: int | None
+) -> tuple[refs.Reference, ...]:
+    chosen = list(_ROUTE_REFERENCES[route])
+    if age is not None and age >= OLDER_ADULT_AGE:
+        chosen += [r for r in (refs.FAVA_2020, refs.SINGH_2016, refs.YALE_BP_2024) if r not in chosen]
     if dosing.ideal_kg is not None or basis is not WeightBasis.actual:
         chosen.append(refs.DEVINE_1974)
     if dosing.bmi is not None:

@@ -23,7 +23,13 @@ from ketplan.core.schedule import (
     course_first_day,
     schedule,
 )
-from ketplan.core.session_doses import SessionDose, esketamine_doses, verify_doses, weight_doses
+from ketplan.core.session_doses import (
+    SessionDose,
+    esketamine_doses,
+    titration_start_warning,
+    verify_doses,
+    weight_doses,
+)
 from ketplan.core.weekdays import choose_weekdays, plan_weekdays
 
 __all__ = ["Checkpoint", "Plan", "PlanRequest", "PlannedSession", "build_plan", "choose_weekdays", "local_start"]
@@ -58,6 +64,8 @@ class PlanRequest:
     basis: dosing.WeightBasis = dosing.WeightBasis.actual
     age: int | None = None
     screen_every_weeks: int | None = None
+    # "outpatient" (default) or "inpatient": REMS enrolment and monitoring forms are outpatient duties.
+    setting: str = "outpatient"
 
 
 @dataclass(frozen=True)
@@ -100,6 +108,8 @@ class Plan:
     checkpoints: tuple[Checkpoint, ...]
     warnings: tuple[str, ...]
     dose: dosing.WeightBasedDose | None = None
+    setting: str = "outpatient"
+    every_weeks_chosen_by_ketplan: bool = False
 
     @property
     def cumulative_dose_mg(self) -> float:
@@ -178,16 +188,18 @@ def build_plan(request: PlanRequest) -> Plan:
     weekdays, chosen_by_ketplan = plan_weekdays(request.start, request.weekdays, phases, request.calendar, warnings)
     first_day = course_first_day(request.start, weekdays[0])
     end = _horizon_end(request, first_day)
-    scheduled = schedule(request.start, weekdays, phases, request.calendar, end)
-    if not scheduled:
-        raise InputError(f"the plan holds no session; extend {ref('weeks')} or {ref('until')}", "weeks")
+    setting = check_setting(request.setting)
+    scheduled = _cut_at_end(schedule(request.start, weekdays, phases, request.calendar, end), end, warnings)
     session_doses, weight_doses = _session_doses(request, len(scheduled), warnings)
     weight_dose = weight_doses[0] if weight_doses else None
     sessions, clock_changed = _dated_sessions(request, zone, scheduled, session_doses, weight_doses)
     verify_doses(protocol, sessions, weight_dose)
     _schedule_warnings(request, zone, sessions, clock_changed, weekdays, chosen_by_ketplan, warnings)
     warnings.extend(note.text for note in protocol.warnings)
-    checkpoints = protocol_checkpoints(protocol, scheduled, request.screen_every_weeks, warnings, request.calendar)
+    _setting_warnings(protocol, setting, warnings)
+    checkpoints = protocol_checkpoints(
+        protocol, scheduled, request.screen_every_weeks, warnings, request.calendar, setting
+    )
     return Plan(
         protocol=protocol,
         label=request.label,
@@ -203,7 +215,40 @@ def build_plan(request: PlanRequest) -> Plan:
         checkpoints=tuple(checkpoints),
         warnings=tuple(dict.fromkeys(warnings)),
         dose=weight_dose,
+        setting=setting,
+        every_weeks_chosen_by_ketplan=every is not None and request.every_weeks is None,
     )
+
+
+SETTINGS = ("outpatient", "inpatient")
+
+
+def check_setting(setting: str) -> str:
+    if not isinstance(setting, str) or setting.strip().lower() not in SETTINGS:
+        raise InputError(f"{ref('setting')} must be outpatient (the default) or inpatient", "setting")
+    return setting.strip().lower()
+
+
+def _cut_at_end(scheduled: list[ScheduledSession], end: date, warnings: list[str]) -> list[ScheduledSession]:
+    """A plan ends where --weeks or --until says, even inside the protocol's fixed phases."""
+    kept = [s for s in scheduled if s.planned <= end]
+    if not kept:
+        raise InputError(f"the plan holds no session; extend {ref('weeks')} or {ref('until')}", "weeks")
+    if len(kept) < len(scheduled):
+        cut = scheduled[len(kept)]
+        warnings.append(
+            f"Course cut short: the plan ends on {end.isoformat()} ({ref('weeks')}/{ref('until')}), during the "
+            f"{cut.phase} phase; {len(kept)} of the protocol's {len(scheduled)} fixed sessions are planned."
+        )
+    return kept
+
+
+def _setting_warnings(protocol: Protocol, setting: str, warnings: list[str]) -> None:
+    if setting == "inpatient" and any(rule.settings for rule in protocol.checkpoints):
+        warnings.append(
+            "Inpatient setting: inpatient settings do not enrol patients in the REMS or submit Patient "
+            "Monitoring Forms, so those checkpoints are left out (give --setting outpatient for an outpatient clinic)."
+        )
 
 
 def _session_doses(
@@ -215,8 +260,11 @@ def _session_doses(
         doses, titration_notes = weight_doses(request, rule, count)
         for dose in dict.fromkeys(doses):
             warnings.extend(dose.warnings)
+        start_warning = titration_start_warning(rule, doses[0].mg_per_kg)
+        if start_warning is not None:
+            warnings.append(start_warning)
         return [(d.dose_mg, None, note) for d, note in zip(doses, titration_notes, strict=False)], doses
-    warnings.extend(dosing.check_age(request.age))
+    warnings.extend(dosing.check_age(request.age, request.protocol.route.value))
     return esketamine_doses(request, rule, count, warnings), []
 
 

@@ -23,6 +23,8 @@ def weight_doses(
 ) -> tuple[list[dosing.WeightBasedDose], list[tuple[str, ...]]]:
     """One dose per session: the same dose, or a titration that steps up to its target."""
     first = weight_dose(request, rule, None)
+    if rule.titration_levels_mg_per_kg:
+        return _level_titration(request, rule, rule.titration_levels_mg_per_kg, first, count)
     if rule.titration_step_mg_per_kg is None or rule.titrate_to_mg_per_kg is None:
         return [first] * count, [()] * count
     step = rule.titration_step_mg_per_kg
@@ -44,6 +46,47 @@ def weight_doses(
             else ()
         )
     return doses, notes
+
+
+def _level_titration(
+    request: PlanRequest, rule: WeightDose, levels: list[float], first: dosing.WeightBasedDose, count: int
+) -> tuple[list[dosing.WeightBasedDose], list[tuple[str, ...]]]:
+    """Response-guided steps through fixed levels (KADS: 0.5, 0.6, 0.75, 0.9 mg/kg): at most one step
+    a session, each only when improvement is under 50% and the previous dose was tolerated."""
+    ahead = [level for level in levels if level > first.mg_per_kg]
+    doses = [first]
+    notes: list[tuple[str, ...]] = [()]
+    current = first
+    for _ in range(1, count):
+        if ahead:
+            level = ahead.pop(0)
+            current = weight_dose(request, rule, level)
+            notes.append(
+                (
+                    f"Titration step: {level:g} mg/kg only if improvement since baseline is under 50% and the "
+                    "previous dose was tolerated (clinician confirms); otherwise repeat the previous dose.",
+                )
+            )
+        else:
+            notes.append(())
+        doses.append(current)
+    return doses, notes
+
+
+def titration_start_warning(rule: WeightDose, start_mg_per_kg: float) -> str | None:
+    """A titrated course that starts above the trial's first step."""
+    if rule.titration_levels_mg_per_kg:
+        first_step = rule.titration_levels_mg_per_kg[0]
+    elif rule.titration_step_mg_per_kg is not None:
+        first_step = rule.default_mg_per_kg
+    else:
+        return None
+    if start_mg_per_kg <= first_step:
+        return None
+    return (
+        f"The course starts at {start_mg_per_kg:g} mg/kg, above the titration's first step ({first_step:g} mg/kg): "
+        f"the trial started every course at {first_step:g} mg/kg and stepped up only when response was incomplete."
+    )
 
 
 def weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None) -> dosing.WeightBasedDose:
@@ -74,37 +117,57 @@ def weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None)
     )
 
 
+OLDER_REGIMEN_NOTE = (
+    "Ex-US regimen for 65 or over (EU SmPC): 28, 56 or 84 mg, every change in 28 mg steps; not the US label."
+)
+
+
+def _older(request: PlanRequest) -> bool:
+    return request.age is not None and request.age >= dosing.OLDER_ADULT_AGE
+
+
 def _esketamine_first_dose(request: PlanRequest, rule: FixedDose, warnings: list[str]) -> int:
     protocol = request.protocol
     first = rule.first_dose_mg
-    older = request.age is not None and request.age >= dosing.OLDER_ADULT_AGE
-    if request.first_dose_mg is not None and request.first_dose_mg != rule.first_dose_mg:
-        if request.first_dose_mg == rule.older_adult_first_dose_mg and older:
-            first = request.first_dose_mg
+    asked = request.first_dose_mg
+    if asked is None or asked == rule.first_dose_mg:
+        if _older(request) and rule.older_adult_first_dose_mg and rule.older_adult_first_dose_mg != first:
             warnings.append(
-                f"First dose {first} mg for age {request.age}: outside the US label, which gives no separate "
-                f"starting dose. {rule.older_adult_note or ''}".strip()
+                f"Age {request.age}: {rule.older_adult_note or 'consider the starting dose for older adults.'}"
             )
-        elif request.first_dose_mg == rule.older_adult_first_dose_mg:
-            raise UnsafeDoseError(
-                f"{ref('first_dose')} {request.first_dose_mg} mg is only for patients aged 65 or over (give {ref('age')}); "
-                f"{protocol.id} starts at {rule.first_dose_mg} mg",
-                "first_dose",
-            )
-        else:
-            raise UnsafeDoseError(
-                f"{ref('first_dose')} {request.first_dose_mg} mg is not allowed for {protocol.id}; the first dose is "
-                f"{rule.first_dose_mg} mg"
-                + (
-                    f" ({rule.older_adult_first_dose_mg} mg possible at 65 or over)"
-                    if rule.older_adult_first_dose_mg
-                    else ""
-                ),
-                "first_dose",
-            )
-    elif older and rule.older_adult_first_dose_mg and rule.older_adult_first_dose_mg != first:
-        warnings.append(f"Age {request.age}: {rule.older_adult_note or 'consider the starting dose for older adults.'}")
-    return first
+        return first
+    if asked == rule.older_adult_first_dose_mg and _older(request):
+        warnings.append(
+            f"First dose {asked} mg at age {request.age}: ketplan follows the ex-US regimen for the whole course "
+            f"(28, 56 or 84 mg; every change in 28 mg steps), which is outside the US label. "
+            f"{rule.older_adult_note or ''}".strip()
+        )
+        return asked
+    if asked == rule.older_adult_first_dose_mg:
+        raise UnsafeDoseError(
+            f"{ref('first_dose')} {asked} mg is only for patients aged 65 or over (give {ref('age')}); "
+            f"{protocol.id} starts at {rule.first_dose_mg} mg",
+            "first_dose",
+        )
+    raise UnsafeDoseError(
+        f"{ref('first_dose')} {asked} mg is not allowed for {protocol.id}; the first dose is {rule.first_dose_mg} mg"
+        + (f" ({rule.older_adult_first_dose_mg} mg possible at 65 or over)" if rule.older_adult_first_dose_mg else ""),
+        "first_dose",
+    )
+
+
+def _later_dose(request: PlanRequest, rule: FixedDose, older_regimen: bool) -> int:
+    later = rule.default_mg if request.dose_mg is None else request.dose_mg
+    if later == dosing.ESKETAMINE_OLDER_ADULT_MG and not older_regimen:
+        raise UnsafeDoseError(
+            f"{ref('dose')} 28 mg is only part of the ex-US regimen for 65 or over (give {ref('first_dose')} 28 "
+            f"with {ref('age')} 65 or more); use " + "/".join(str(d) for d in rule.allowed_mg) + " mg",
+            "dose",
+        )
+    allowed = (
+        tuple(sorted({*rule.allowed_mg, dosing.ESKETAMINE_OLDER_ADULT_MG})) if older_regimen else tuple(rule.allowed_mg)
+    )
+    return dosing.check_esketamine_dose(later, allowed)
 
 
 def esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warnings: list[str]) -> list[SessionDose]:
@@ -114,33 +177,57 @@ def esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warnings
             f"{ref('mg_per_kg')} applies to weight-based protocols; {protocol.id} uses fixed esketamine doses ({ref('dose')})",
             "mg_per_kg",
         )
-    later = rule.default_mg if request.dose_mg is None else request.dose_mg
-    dosing.check_esketamine_dose(later, tuple(rule.allowed_mg))
+    if rule.label_indication == "mdsi" and _older(request):
+        warnings.append(
+            f"Age {request.age}: esketamine dosing for MDD with acute suicidal ideation or behaviour is not "
+            "established at 65 or over (the ex-US label gives it for adults under 65)."
+        )
     first = _esketamine_first_dose(request, rule, warnings)
+    older_regimen = first == dosing.ESKETAMINE_OLDER_ADULT_MG
+    later = _later_dose(request, rule, older_regimen)
     doses: list[SessionDose] = []
     previous: int | None = None
     for n in range(1, count + 1):
         notes: tuple[str, ...] = ()
         if n == 1:
             mg = first
+        elif older_regimen and previous is not None and later > previous + dosing.ESKETAMINE_MG_PER_DEVICE:
+            mg = previous + dosing.ESKETAMINE_MG_PER_DEVICE
+            notes = (f"{later} mg is reached in 28 mg steps: this session is {mg} mg.",)
         elif rule.escalate_only_after_first and later > 56 and previous is not None and previous < 56:
             mg = 56
             notes = (f"{later} mg only after a 56 mg dose: this session is 56 mg.",)
         else:
             mg = later
+        if older_regimen:
+            notes = (*notes, OLDER_REGIMEN_NOTE)
         doses.append((float(mg), dosing.esketamine_devices(mg), notes))
         previous = mg
     return doses
 
 
-def _verify_fixed(protocol: Protocol, rule: FixedDose, session: PlannedSession) -> None:
-    allowed = set(rule.allowed_mg) | {rule.first_dose_mg}
-    if rule.older_adult_first_dose_mg and session.n == 1:
-        allowed.add(rule.older_adult_first_dose_mg)
-    if session.n == 2 and rule.escalate_only_after_first:
-        allowed.add(56)
-    if int(session.dose_mg) not in allowed or int(session.dose_mg) not in dosing.ESKETAMINE_DOSES_MG:
-        raise UnsafeDoseError(f"session {session.n}: {session.dose_mg:g} mg is outside {protocol.id}'s doses", "dose")
+def _verify_fixed(protocol: Protocol, rule: FixedDose, sessions: Sequence[PlannedSession]) -> None:
+    """28 mg only in the warned older-adult regimen (then 28 mg steps), 84 mg first only for MDSI."""
+    older_regimen = bool(sessions) and int(sessions[0].dose_mg) == dosing.ESKETAMINE_OLDER_ADULT_MG
+    if older_regimen and rule.older_adult_first_dose_mg != dosing.ESKETAMINE_OLDER_ADULT_MG:
+        raise UnsafeDoseError(f"session 1: 28 mg is not a starting dose of {protocol.id}", "first_dose")
+    previous: int | None = None
+    for session in sessions:
+        mg = int(session.dose_mg)
+        allowed = set(rule.allowed_mg) | {rule.first_dose_mg}
+        if older_regimen:
+            allowed.add(dosing.ESKETAMINE_OLDER_ADULT_MG)
+        if session.n == 2 and rule.escalate_only_after_first:
+            allowed.add(56)
+        if mg != session.dose_mg or mg not in allowed or mg not in dosing.ESKETAMINE_DOSES_MG:
+            raise UnsafeDoseError(
+                f"session {session.n}: {session.dose_mg:g} mg is outside {protocol.id}'s doses", "dose"
+            )
+        if session.n == 1 and mg == 84 and rule.label_indication != "mdsi":
+            raise UnsafeDoseError("session 1: 84 mg is a first dose only for the MDSI indication", "first_dose")
+        if older_regimen and previous is not None and abs(mg - previous) > dosing.ESKETAMINE_MG_PER_DEVICE:
+            raise UnsafeDoseError(f"session {session.n}: the ex-US regimen changes doses in 28 mg steps", "dose")
+        previous = mg
 
 
 def _verify_weight(
@@ -179,8 +266,8 @@ def verify_doses(
     drug's hard limits and the protocol's own, whatever a protocol file or a caller asked for)."""
     if not sessions:
         raise InputError(f"the plan holds no session; extend {ref('weeks')} or {ref('until')}", "weeks")
+    if isinstance(protocol.dose, FixedDose):
+        _verify_fixed(protocol, protocol.dose, sessions)
+        return
     for session in sessions:
-        if isinstance(protocol.dose, FixedDose):
-            _verify_fixed(protocol, protocol.dose, session)
-        else:
-            _verify_weight(protocol, protocol.dose, session, dose)
+        _verify_weight(protocol, protocol.dose, session, dose)

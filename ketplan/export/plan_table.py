@@ -80,7 +80,12 @@ def summary_rows(plan, style: str = "iso") -> list[tuple[str, str]]:
         rows.append(
             (
                 f"From week {protocol.phase_start_week(flexible.name)}",
-                f"every {plan.every_weeks} week{'s' if plan.every_weeks != 1 else ''}",
+                f"every {plan.every_weeks} week{'s' if plan.every_weeks != 1 else ''}"
+                + (
+                    f" (ketplan default, within the label's every {' or '.join(map(str, flexible.interval_weeks_allowed or []))} weeks; --every)"
+                    if plan.every_weeks_chosen_by_ketplan
+                    else ""
+                ),
             )
         )
     if plan.dose is not None:
