@@ -26,7 +26,7 @@ ABSOLUTE_DOSE_ALERT_MG = {"iv": 100.0, "im": 100.0, "sc": 100.0, "oral": 300.0}
 _RACEMIC_OLDER = (
     "the racemic ketamine trials enrolled adults aged 18-64 (Singh 2016) and 18-70 (Fava 2020), and in "
     "the Yale chart review (2024) older age and hypertension raised the risk of severe blood-pressure "
-    "rises during infusions: monitor blood pressure closely."
+    "rises during IV infusions: monitor blood pressure closely."
 )
 _ESKETAMINE_OLDER = (
     "esketamine exposure (Cmax and AUC) is higher in older patients (US label), and a systolic rise of "

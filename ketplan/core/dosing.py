@@ -35,17 +35,37 @@ from ketplan.core.dose_warnings import (
     repeated_dose_warning,
 )
 from ketplan.core.errors import InputError, UnsafeDoseError, ref
+from ketplan.core.preparation import (
+    CONVENTIONAL_MINUTES,
+    MARKETED_CONCENTRATIONS_MG_PER_ML,
+    MAX_FINAL_VOLUME_ML,
+    MAX_INFUSION_MINUTES,
+    MUST_DILUTE_MG_PER_ML,
+    REPORTED_MINUTES,
+    check_concentration,
+    check_final_volume,
+    check_minutes,
+    drawable_volume_ml,
+    round_dose_inside,
+    round_drug_volume_ml,
+)
 from ketplan.core.units import MAX_WEIGHT_KG, MIN_WEIGHT_KG
 
 __all__ = [
     "ADJUSTED_WEIGHT_FACTOR",
+    "CONVENTIONAL_MINUTES",
     "DEVINE_BASE_INCHES",
     "DEVINE_BASE_KG",
     "DEVINE_KG_PER_INCH",
+    "MARKETED_CONCENTRATIONS_MG_PER_ML",
     "MAX_AGE",
+    "MAX_FINAL_VOLUME_ML",
+    "MAX_INFUSION_MINUTES",
     "MIN_AGE",
+    "MUST_DILUTE_MG_PER_ML",
     "OBESE_BMI",
     "OLDER_ADULT_AGE",
+    "REPORTED_MINUTES",
     "DosingWeight",
     "Sex",
     "WeightBasedDose",
@@ -55,6 +75,7 @@ __all__ = [
     "check_age",
     "choose_dosing_weight",
     "ideal_body_weight_kg",
+    "round_drug_volume_ml",
     "weight_based_dose",
 ]
 
@@ -80,13 +101,6 @@ ESKETAMINE_MG_PER_DEVICE = 28
 ESKETAMINE_REST_MINUTES = 5  # after each device (SPRAVATO IFU)
 ESKETAMINE_DOSES_MG = (28, 56, 84)
 ESKETAMINE_OLDER_ADULT_MG = 28  # ex-US labels only, at 65 or over
-
-MARKETED_CONCENTRATIONS_MG_PER_ML = (10.0, 50.0, 100.0)
-MUST_DILUTE_MG_PER_ML = 100.0
-CONVENTIONAL_MINUTES = 40  # Andrade 2017
-REPORTED_MINUTES = (2, 100)  # Andrade 2017: sessions of 2-100 minutes reported
-MAX_INFUSION_MINUTES = 24 * 60
-MAX_FINAL_VOLUME_ML = 1000.0
 
 
 def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] | None = None) -> float:
@@ -134,46 +148,6 @@ def esketamine_administration_minutes(dose_mg: int) -> int:
     Observation starts after the last device, so the rest after it is part of observation.
     """
     return (esketamine_devices(dose_mg) - 1) * ESKETAMINE_REST_MINUTES
-
-
-def round_drug_volume_ml(volume_ml: float) -> float:
-    """Syringe precision: 0.01 mL below 1 mL, 0.1 mL from 1 mL on."""
-    step = 0.01 if volume_ml < 1.0 else 0.1
-    return _round_to_step(volume_ml, step)
-
-
-def _round_to_step(value: float, step: float) -> float:
-    # Decimal-safe half-up rounding to a step of 0.1 or 0.01.
-    digits = 2 if step < 0.1 else 1
-    return round(math.floor(value / step + 0.5 + 1e-9) * step, digits)
-
-
-def _round_dose_inside(dose_mg: float, low_mg: float, high_mg: float) -> float:
-    """Round to 0.1 mg, towards the inside of the range when plain rounding would step out of it."""
-    rounded = _round_to_step(dose_mg, 0.1)
-    if rounded > high_mg + 1e-9:
-        rounded = math.floor(high_mg * 10 + 1e-9) / 10
-    elif rounded < low_mg - 1e-9:
-        rounded = math.ceil(low_mg * 10 - 1e-9) / 10
-    return rounded
-
-
-def _drawable_volume_ml(dose_mg: float, concentration: float, low_mg: float, high_mg: float) -> float:
-    """Rounded volume whose delivered dose stays inside [low_mg, high_mg]: rounding never breaks a limit."""
-    exact = dose_mg / concentration
-    volume = round_drug_volume_ml(exact)
-    step = 0.01 if volume < 1.0 else 0.1
-    if volume * concentration > high_mg + 1e-9:
-        volume = round(volume - step, 2)
-    elif volume * concentration < low_mg - 1e-9:
-        volume = round(volume + step, 2)
-    if volume <= 0 or not low_mg - 1e-9 <= volume * concentration <= high_mg + 1e-9:
-        raise UnsafeDoseError(
-            f"{ref('concentration')} {concentration:g} mg/mL cannot measure {dose_mg:.1f} mg within the allowed range "
-            "at syringe precision; use a lower concentration",
-            "concentration",
-        )
-    return volume
 
 
 @dataclass(frozen=True)
@@ -242,7 +216,7 @@ def weight_based_dose(
     dosing = choose_dosing_weight(weight_kg, basis, height_cm, sex)
     warnings.extend(dosing.warnings)
     dose_low, dose_high = low * dosing.kg, high * dosing.kg
-    dose_mg = _round_dose_inside(mg_per_kg * dosing.kg, dose_low, dose_high)
+    dose_mg = round_dose_inside(mg_per_kg * dosing.kg, dose_low, dose_high)
     for extra in (repeated_dose_warning(mg_per_kg, route), absolute_dose_alert(dose_mg, route)):
         if extra is not None:
             warnings.append(extra)
@@ -327,8 +301,8 @@ def _draw_up(
     warnings: list[str],
 ) -> _Drawn:
     """The volume to draw from the vial, and what it delivers at syringe precision."""
-    concentration = _check_concentration(concentration_mg_per_ml, route, warnings)
-    volume = _drawable_volume_ml(dose_mg, concentration, *dose_range_mg)
+    concentration = check_concentration(concentration_mg_per_ml, route, warnings)
+    volume = drawable_volume_ml(dose_mg, concentration, *dose_range_mg)
     delivered = round(volume * concentration, 2)
     if abs(delivered - dose_mg) >= max(0.5, 0.01 * dose_mg):
         warnings.append(
@@ -343,8 +317,8 @@ def _infusion(
 ) -> _Infusion:
     """Infusion length, final volume and the pump and dose rates."""
     assert drawn.volume_ml is not None and drawn.concentration is not None and drawn.delivered_mg is not None
-    minutes_out = _check_minutes(minutes, warnings)
-    final_volume = _check_final_volume(final_volume_ml, drawn.volume_ml, drawn.concentration)
+    minutes_out = check_minutes(minutes, warnings)
+    final_volume = check_final_volume(final_volume_ml, drawn.volume_ml, drawn.concentration)
     hours = minutes_out / 60.0
     return _Infusion(
         minutes=minutes_out,
@@ -353,67 +327,6 @@ def _infusion(
         mg_per_h=round(drawn.delivered_mg / hours, 1),
         mg_per_kg_per_h=round(drawn.delivered_mg / dosing_kg / hours, 3),
     )
-
-
-def _check_concentration(concentration: float | None, route: str, warnings: list[str]) -> float:
-    if concentration is None:
-        raise InputError(f"{ref('concentration')} is needed to work out the volume to draw", "concentration")
-    if not math.isfinite(concentration) or concentration <= 0:
-        raise InputError(f"{ref('concentration')} must be a positive number of mg/mL (10, 50 or 100)", "concentration")
-    if concentration > MUST_DILUTE_MG_PER_ML:
-        raise InputError(
-            f"{ref('concentration')} {concentration:g} mg/mL is above the strongest marketed strength (100 mg/mL)",
-            "concentration",
-        )
-    if concentration not in MARKETED_CONCENTRATIONS_MG_PER_ML:
-        warnings.append(
-            f"Concentration {concentration:g} mg/mL is not a marketed strength (10, 50, 100 mg/mL): check the vial."
-        )
-    if concentration >= MUST_DILUTE_MG_PER_ML and route == "iv":
-        warnings.append(
-            "100 mg/mL must not be given IV undiluted (Ketalar label): it is drawn here only to be "
-            "added to the final infusion volume."
-        )
-    return float(concentration)
-
-
-def _check_minutes(minutes: float | None, warnings: list[str]) -> float:
-    if minutes is None or not math.isfinite(minutes) or minutes <= 0:
-        raise InputError(f"{ref('minutes')} must be a positive number of minutes (40 is conventional)", "minutes")
-    if minutes > MAX_INFUSION_MINUTES:
-        raise InputError(
-            f"{ref('minutes')} {minutes:g} is longer than a day; 40 minutes is conventional, 2-100 minutes reported",
-            "minutes",
-        )
-    if minutes != CONVENTIONAL_MINUTES:
-        where = "" if REPORTED_MINUTES[0] <= minutes <= REPORTED_MINUTES[1] else f" ({minutes:g} min is outside that)"
-        warnings.append(
-            f"Infusion over {minutes:g} min: 40 minutes is conventional; 2-100 minutes reported (Andrade 2017){where}."
-        )
-    return float(minutes)
-
-
-def _check_final_volume(final_volume: float | None, drug_volume: float, concentration: float) -> float:
-    if final_volume is None or not math.isfinite(final_volume) or final_volume <= 0:
-        raise InputError(
-            f"{ref('final_volume')} must be a positive number of mL (100 is the ketplan default)", "final_volume"
-        )
-    if final_volume > MAX_FINAL_VOLUME_ML:
-        raise InputError(
-            f"{ref('final_volume')} {final_volume:g} mL is above {MAX_FINAL_VOLUME_ML:g} mL", "final_volume"
-        )
-    if final_volume < drug_volume:
-        raise InputError(
-            f"{ref('final_volume')} {final_volume:g} mL is less than the {drug_volume:g} mL of drug to draw",
-            "final_volume",
-        )
-    if concentration >= MUST_DILUTE_MG_PER_ML and final_volume < 2 * drug_volume:
-        raise InputError(
-            f"{ref('final_volume')} {final_volume:g} mL does not dilute {drug_volume:g} mL of 100 mg/mL at least 1:1 "
-            "(Ketalar label); use a larger final volume",
-            "final_volume",
-        )
-    return float(final_volume)
 
 
 _ROUTE_REFERENCES = {
