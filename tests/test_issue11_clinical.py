@@ -271,6 +271,13 @@ def test_kads_remission_is_madrs_10_or_less():
         ("esketamine-trd", "older_adult_first_dose_mg = 28", "older_adult_first_dose_mg = 56", "only be 28 mg"),
         ("im-racemic", "max_mg_per_kg = 0.5", "max_mg_per_kg = 1.0", "Loo 2016"),
         ("sc-racemic", "max_mg_per_kg = 0.9", "max_mg_per_kg = 1.0", "KADS"),
+        ("esketamine-trd", "observation_minutes = 120", "observation_minutes = 60", "at least 2 hours"),
+        (
+            "esketamine-mdsi",
+            'label_indication = "mdsi"',
+            'label_indication = "mdsi"\nolder_adult_first_dose_mg = 28',
+            "no older-adult dosing for MDSI",
+        ),
     ],
 )
 def test_protocols_check_reports_a_file_that_asks_for_more(tmp_path: Path, stem, old, new, fragment):

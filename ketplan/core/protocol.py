@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, Valida
 from ketplan.core.dosing import ESKETAMINE_DOSES_MG, RACEMIC_LIMIT_SOURCES, RACEMIC_MG_PER_KG_LIMITS, format_number
 from ketplan.core.errors import ProtocolError
 
+ESKETAMINE_MIN_OBSERVATION_MINUTES = 120  # SPRAVATO label and REMS: monitor for at least 2 hours
+
 
 class Drug(str, Enum):
     esketamine = "esketamine"
@@ -112,6 +114,11 @@ class FixedDose(Sourced):
             raise ValueError('84 mg is a first dose only for the MDSI indication (label_indication = "mdsi")')
         if self.older_adult_first_dose_mg is not None and self.older_adult_first_dose_mg != 28:
             raise ValueError("older_adult_first_dose_mg can only be 28 mg (the ex-US start at 65 or over)")
+        if self.older_adult_first_dose_mg is not None and self.label_indication == "mdsi":
+            raise ValueError(
+                "older_adult_first_dose_mg: the ex-US labels give no older-adult dosing for MDSI "
+                "(its dosing at 65 or over is not established)"
+            )
         if self.mg_per_device != 28:
             raise ValueError("esketamine devices hold 28 mg")
         return self
@@ -279,6 +286,11 @@ class Protocol(_Strict):
                     f"mg/kg is outside the {self.route.value} limit {format_number(low)}-{format_number(high)} mg/kg "
                     f"({RACEMIC_LIMIT_SOURCES[self.route.value]})"
                 )
+        if fixed and self.session.observation_minutes < ESKETAMINE_MIN_OBSERVATION_MINUTES:
+            raise ValueError(
+                f"session: observation_minutes {self.session.observation_minutes} is below the at least 2 hours "
+                "(120 minutes) of monitoring the SPRAVATO label and REMS require after every dose"
+            )
         if self.session.administration_from_devices and not fixed:
             raise ValueError("`administration_from_devices` applies to esketamine only")
         if self.evidence is Evidence.preliminary and not any("PRELIMINARY" in w.text for w in self.warnings):
