@@ -90,6 +90,13 @@ def test_racemic_protocols_screen_with_the_ketalar_label_next_to_the_baseline_as
 
 
 @pytest.mark.parametrize("stem", sorted(PROTOCOLS))
+def test_warnings_never_carry_unspelled_input_references(stem):
+    plan = build_plan(request(stem, weeks=1, age=70, setting="inpatient"))
+    for warning in plan.warnings:
+        assert warning.isprintable() and "\ue000" not in warning, warning
+
+
+@pytest.mark.parametrize("stem", sorted(PROTOCOLS))
 def test_every_protocol_has_baseline_luts_and_misuse_checks_before_session_1(stem):
     plan = build_plan(request(stem))
     by_id = {c.id: c for c in plan.checkpoints}
@@ -302,6 +309,7 @@ def test_weeks_shorter_than_the_fixed_phases_cut_the_plan_with_a_warning():
     assert len(plan.sessions) == 4
     assert plan.sessions[-1].date <= plan.end
     assert any(w.startswith("Course cut short") and "4 of the protocol's" in w for w in plan.warnings)
+    assert all(w.isprintable() for w in plan.warnings)  # no unspelled input references in a warning
     assert "end-of-induction" not in ids(plan)  # no review inside a cut phase
 
 

@@ -237,7 +237,7 @@ def _cut_at_end(scheduled: list[ScheduledSession], end: date, warnings: list[str
     if len(kept) < len(scheduled):
         cut = scheduled[len(kept)]
         warnings.append(
-            f"Course cut short: the plan ends on {end.isoformat()} ({ref('weeks')}/{ref('until')}), during the "
+            f"Course cut short: the plan ends on {end.isoformat()} (--weeks/--until), during the "
             f"{cut.phase} phase; {len(kept)} of the protocol's {len(scheduled)} fixed sessions are planned."
         )
     return kept
