@@ -405,7 +405,8 @@ def test_every_column_is_an_option_and_skip_takes_dates(runner, tmp_path):
 
 
 def test_the_columns_are_exactly_the_plan_options():
-    assert set(ALLOWED_COLUMNS) == {f.name for f in fields(PlanOptions)} | {"id"}
+    # weight_kg / weight_lb are the weight option with its unit named in the header.
+    assert set(ALLOWED_COLUMNS) == {f.name for f in fields(PlanOptions)} | {"id", "weight_kg", "weight_lb"}
     assert REQUIRED_COLUMNS == ("id", "route", "start")
 
 

@@ -225,7 +225,7 @@ def test_description_holds_preparation_monitoring_warnings_references():
     assert "Arrange a ride home" in text
     assert "09:40 (+40 min) Blood pressure about 40 minutes after dosing" in text
     assert "Boxed warning" in text
-    assert "https://www.spravatohcp.com/trd/dosing-and-administration" in text
+    assert "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=d81a6a79-a74a-44b7-822c-0dfa3036eaed" in text
     assert "Evidence: label" in text
     assert "administration 5 min + observation 120 min" in text
     assert "Clinical decision support only" in text

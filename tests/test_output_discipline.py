@@ -50,7 +50,7 @@ DOSES = [
         "50",
     ],
     ["dose", "--weight", "70kg", "--concentration", "100", "--minutes", "120", "--final-volume", "50", "--age", "80"],
-    ["dose", "--weight", "349.9kg", "--mg-per-kg", "0.95", "--concentration", "13"],
+    ["dose", "--weight", "349.9kg", "--mg-per-kg", "0.95", "--concentration", "13", "--height", "180cm"],
     [
         "dose",
         "--weight",

@@ -54,7 +54,12 @@ OPTIONAL_COLUMNS = (
     "holidays",
     "label",
     "screen_every",
+    "setting",
+    # The weight's unit in the header, a plain number in the cells (instead of `weight`).
+    "weight_kg",
+    "weight_lb",
 )
+WEIGHT_COLUMNS = {"weight": "", "weight_kg": "kg", "weight_lb": "lb"}
 ALLOWED_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 INT_COLUMNS = frozenset({"weeks", "dose", "first_dose", "every", "age", "screen_every"})
 FLOAT_COLUMNS = frozenset({"mg_per_kg"})
@@ -138,9 +143,22 @@ def row_options(cells: dict[str, str]):
             values[column] = _number(float, column, text)
         elif column == "skip":
             values["skip"] = [text]  # comma-separated dates, as with --skip
+        elif column in ("weight_kg", "weight_lb"):
+            values["weight"] = _unit_column_weight(column, text)
         else:
             values[column] = text
     return PlanOptions(**values)
+
+
+def _unit_column_weight(column: str, text: str) -> str:
+    """A cell of a weight_kg / weight_lb column: a plain number, its unit named by the header."""
+    unit = WEIGHT_COLUMNS[column]
+    if not re.fullmatch(r"[0-9]{1,6}(?:\.[0-9]{1,6})?", text, re.ASCII):
+        raise InputError(
+            f"{column} {_shown(text)}: the header gives the unit ({unit}); give a plain number such as 70",
+            column,
+        )
+    return f"{text}{unit}"
 
 
 @dataclass
@@ -182,6 +200,12 @@ def read_header(reader, source: str) -> list[str]:
     if repeated:
         raise InputError(
             f"roster {source}: column(s) {', '.join(repeated)} appear more than once in the header", "roster"
+        )
+    weights = [name for name in columns if name in WEIGHT_COLUMNS]
+    if len(weights) > 1:
+        raise InputError(
+            f"roster {source}: give one weight column (weight with units, weight_kg or weight_lb), not {', '.join(weights)}",
+            "roster",
         )
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:

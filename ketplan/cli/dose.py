@@ -20,19 +20,19 @@ def dose_command(
         ...,
         "--weight",
         "-w",
-        help="Body weight with unit: 70kg, 154lb, '154 lb'. A bare number is read as kg.",
+        help="Body weight with its unit: 70kg, 154lb, '154 lb'. A bare number is refused (add kg or lb).",
         metavar=METAVARS["weight"],
     ),
     mg_per_kg: float = typer.Option(
         0.5,
         "--mg-per-kg",
-        help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override.",
+        help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard; above 0.75 studied only as a single infusion). No override.",
         metavar=METAVARS["mg_per_kg"],
     ),
     minutes: float = typer.Option(
         40.0,
         "--minutes",
-        help="Infusion length in minutes (studies: 40-100; 40 is standard).",
+        help="Infusion length in minutes (40 is conventional; 2-100 reported).",
         metavar=METAVARS["minutes"],
     ),
     concentration: float = typer.Option(
@@ -50,7 +50,7 @@ def dose_command(
     height: str | None = typer.Option(
         None,
         "--height",
-        help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight.",
+        help="Height with unit: 175cm, 66in, 5'9\" or 5ft 9in. Gives BMI; needed for ideal/adjusted weight and above 120 kg (ketplan default).",
         metavar=METAVARS["height"],
     ),
     sex: Sex | None = typer.Option(
@@ -68,7 +68,10 @@ def dose_command(
         metavar=METAVARS["dosing_weight"],
     ),
     age: int | None = typer.Option(
-        None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning.", metavar=METAVARS["age"]
+        None,
+        "--age",
+        help="Age in years: under 18 is refused; 65 and over adds a warning (trials enrolled 18-64 and 18-70).",
+        metavar=METAVARS["age"],
     ),
     output_format: str = format_option(formats.DOSE, default="table"),
     details: bool = details_option(),

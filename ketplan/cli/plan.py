@@ -35,8 +35,8 @@ PLAN_EPILOG = (
 
 ROSTER_HELP = (
     "Plan many patients in one run from a CSV file ('-' for stdin), one row per patient. Header: id, route, "
-    "start (required) and any of weight, protocol, days, time, tz, weeks, until, dose, first_dose, every, "
-    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every (the options of "
+    "start (required) and any of weight (or weight_kg / weight_lb: the unit in the header, a plain number in the cells), protocol, days, time, tz, weeks, until, dose, first_dose, every, "
+    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every, setting (the options of "
     "the same names; an empty cell is an option not given); any other column is refused. id: 1-64 ASCII letters, "
     "digits, '.', '_' or '-' (it names the output file). Output streams row by row: --format jsonl "
     "(default; one plan per line with its id), csv (one row per session with an id column) or ics (one "
@@ -67,7 +67,7 @@ def plan_command(
         None,
         "--weight",
         "-w",
-        help="Body weight with unit (70kg, 154lb); required for weight-based (racemic) protocols.",
+        help="Body weight with its unit (70kg, 154lb; a bare number is refused); required for weight-based (racemic) protocols.",
         rich_help_panel=PATIENT,
         metavar=METAVARS["weight"],
     ),
@@ -125,14 +125,14 @@ def plan_command(
     first_dose: int | None = typer.Option(
         None,
         "--first-dose",
-        help="Esketamine first dose; 28 mg only with --age 65 or over (ex-US labels), with a warning.",
+        help="Esketamine first dose; 28 mg only with --age 65 or over: then the whole course follows the ex-US labels (28/56/84 mg, 28 mg steps), with a warning.",
         rich_help_panel=DOSE,
         metavar=METAVARS["first_dose"],
     ),
     every: int | None = typer.Option(
         None,
         "--every",
-        help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week.",
+        help="Weeks between sessions in the protocol's open-ended phase (esketamine TRD from week 9: 2, the ketplan default, or 1).",
         rich_help_panel=DOSE,
         metavar=METAVARS["every"],
     ),
@@ -153,7 +153,7 @@ def plan_command(
     height: str | None = typer.Option(
         None,
         "--height",
-        help="Height with unit (170cm, 66in), for BMI and ideal/adjusted weight.",
+        help="Height with unit (175cm, 66in, 5'9\", 5ft 9in), for BMI and ideal/adjusted weight; required above 120 kg (ketplan default).",
         rich_help_panel=PATIENT,
         metavar=METAVARS["height"],
     ),
@@ -209,6 +209,13 @@ def plan_command(
     ),
     output_format: str | None = format_option(
         formats.PLAN, formats.ROSTER, default=None, help=plan_format_help(), panel=OUTPUT
+    ),
+    setting: str | None = typer.Option(
+        None,
+        "--setting",
+        help="outpatient (default) or inpatient. Inpatient settings do not enrol patients in the esketamine REMS or submit monitoring forms, so those checkpoints are left out.",
+        rich_help_panel=CALENDAR,
+        metavar="outpatient|inpatient",
     ),
     output: str | None = typer.Option(
         None,
@@ -281,6 +288,7 @@ def plan_command(
         holidays=holidays,
         label=label,
         screen_every=screen_every,
+        setting=setting,
     )
     table = table_settings(details, date_format)
     if roster is not None:

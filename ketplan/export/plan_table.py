@@ -75,8 +75,19 @@ def summary_rows(plan, style: str = "iso") -> list[tuple[str, str]]:
         ("Sessions", f"{len(plan.sessions)} (" + ", ".join(f"{k} {v}" for k, v in by_phase.items()) + ")"),
         ("Cumulative dose", f"{plan.cumulative_dose_mg:g} mg"),
     ]
-    if plan.every_weeks is not None:
-        rows.append(("From week 9", f"every {plan.every_weeks} week{'s' if plan.every_weeks != 1 else ''}"))
+    flexible = protocol.flexible_phase
+    if plan.every_weeks is not None and flexible is not None:
+        rows.append(
+            (
+                f"From week {protocol.phase_start_week(flexible.name)}",
+                f"every {plan.every_weeks} week{'s' if plan.every_weeks != 1 else ''}"
+                + (
+                    f" (ketplan default, within the label's every {' or '.join(map(str, flexible.interval_weeks_allowed or []))} weeks; --every)"
+                    if plan.every_weeks_chosen_by_ketplan
+                    else ""
+                ),
+            )
+        )
     if plan.dose is not None:
         d = plan.dose
         text = f"{d.mg_per_kg:g} mg/kg x {d.dosing_weight_kg:.1f} kg ({d.dosing_weight_basis}) = {d.dose_mg:.1f} mg"

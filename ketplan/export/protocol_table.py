@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ketplan.core.dosing import esketamine_administration_minutes, format_number
+from ketplan.core.dosing import ESKETAMINE_REST_MINUTES, esketamine_administration_minutes, format_number
 from ketplan.core.protocol import (
     CheckpointRule,
     CheckpointWhen,
@@ -93,7 +93,7 @@ def dose_rows(protocol: Protocol) -> list[tuple[str, str]]:
         rows.append(
             (
                 "Devices",
-                f"{dose.mg_per_device} mg per device; rest {dose.rest_minutes_per_device} min after each device",
+                f"{dose.mg_per_device} mg per device; rest {ESKETAMINE_REST_MINUTES} min after each device",
             )
         )
         return rows
@@ -118,6 +118,9 @@ def dose_rows(protocol: Protocol) -> list[tuple[str, str]]:
                 f"+{dose.titration_step_mg_per_kg:g} mg/kg a session up to {dose.titrate_to_mg_per_kg:g} mg/kg",
             )
         )
+    if dose.titration_levels_mg_per_kg:
+        levels = " -> ".join(f"{level:g}" for level in dose.titration_levels_mg_per_kg)
+        rows.append(("Titration", f"{levels} mg/kg, one step at a time while response is incomplete"))
     return rows
 
 
@@ -135,6 +138,8 @@ def session_text(protocol: Protocol) -> str:
 
 def checkpoint_when(rule: CheckpointRule) -> str:
     offset = f" ({rule.offset_days:+d} days)" if rule.offset_days else ""
+    if rule.settings:
+        offset += f" ({' and '.join(rule.settings)} settings only)"
     if rule.when is CheckpointWhen.before_first_session:
         return f"before the first session{offset}"
     if rule.when is CheckpointWhen.after_each_session:
