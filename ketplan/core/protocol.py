@@ -94,7 +94,10 @@ class FixedDose(Sourced):
     escalate_only_after_first: StrictBool = True
     mg_per_device: StrictInt = 28
     # Which label indication the schedule follows: "trd" (day 1 56 mg) or "mdsi" (84 mg from day 1).
-    label_indication: Literal["trd", "mdsi"] = "trd"
+    label_indication: Literal["trd", "mdsi"] = Field(
+        default="trd",
+        description="The label indication the schedule follows: trd (day 1 56 mg) or mdsi (84 mg from day 1).",
+    )
 
     @model_validator(mode="after")
     def _within_drug_limits(self):
@@ -136,7 +139,12 @@ class WeightDose(Sourced):
     titration_step_mg_per_kg: float | None = Field(default=None, gt=0, le=0.5)
     titrate_to_mg_per_kg: float | None = Field(default=None, gt=0)
     # Response-guided steps through fixed levels (e.g. KADS: 0.5, 0.6, 0.75, 0.9 mg/kg).
-    titration_levels_mg_per_kg: list[float] | None = Field(default=None, min_length=2, max_length=8)
+    titration_levels_mg_per_kg: list[float] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=8,
+        description="Response-guided steps (KADS: 0.5, 0.6, 0.75, 0.9); at most one step a session, clinician confirms.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -233,7 +241,10 @@ class CheckpointRule(Sourced):
     every_weeks: StrictInt | None = Field(default=None, ge=1, le=52)
     weeks: StrictInt | None = Field(default=None, ge=1, le=104)
     # Only in these care settings (e.g. REMS duties are outpatient only); None means every setting.
-    settings: list[Literal["outpatient", "inpatient"]] | None = None
+    settings: list[Literal["outpatient", "inpatient"]] | None = Field(
+        default=None,
+        description="Only in these care settings (REMS enrolment and forms: outpatient); unset means every setting.",
+    )
 
     @model_validator(mode="after")
     def _fields_for_when(self):
