@@ -1,0 +1,54 @@
+"""Fixed plans and golden-file checks shared by the view tests (month, handout, nurse sheet, load)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from helpers import fail_with_golden_diff
+
+from ketplan.app.planning import PlanOptions, plan_from_text
+
+GOLDEN = Path(__file__).resolve().parent / "golden" / "views"
+UPDATE = os.environ.get("KETPLAN_UPDATE_GOLDEN") == "1"
+
+
+def esketamine_plan(**overrides):
+    """26 weeks of esketamine from Tue 1 Dec 2026, tue,fri, Belgian holidays (two moved sessions)."""
+    values = {
+        "route": "intranasal",
+        "start": "2026-12-01",
+        "days": "tue,fri",
+        "tz": "Europe/Brussels",
+        "holidays": "BE",
+        "label": "P01",
+    }
+    values.update(overrides)
+    return plan_from_text(PlanOptions(**values), default_zone="UTC")
+
+
+def iv_plan(**overrides):
+    values = {
+        "route": "iv",
+        "start": "2026-12-07",
+        "days": "mon,thu",
+        "tz": "America/New_York",
+        "holidays": "US-NY",
+        "weight": "70kg",
+        "label": "P02",
+    }
+    values.update(overrides)
+    return plan_from_text(PlanOptions(**values), default_zone="UTC")
+
+
+def check_golden(name: str, actual: str) -> None:
+    path = GOLDEN / name
+    if UPDATE or not path.exists():
+        if not UPDATE:
+            raise AssertionError(f"{path} is missing: run with KETPLAN_UPDATE_GOLDEN=1, review it, commit it")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(actual, encoding="utf-8")
+        return
+    golden = path.read_text(encoding="utf-8")
+    if golden != actual:
+        fail_with_golden_diff(golden, actual, golden_name=str(path), actual_name="rendered", what=name)
