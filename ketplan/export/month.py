@@ -60,7 +60,7 @@ def day_marks(plan, *, today: date | None = None, status: Mapping[int, str] | No
         if value not in STATUSES:
             raise ValueError(f"session {n}: status {value!r} is not one of {', '.join(STATUSES)}")
     checkpoint_days = {c.date for c in _grid_checkpoints(plan)}
-    marks: dict[date, str] = {day: "!" for day in checkpoint_days}
+    marks: dict[date, str] = dict.fromkeys(checkpoint_days, "!")
     for session in plan.sessions:
         recorded = STATUS_MARKS.get(status.get(session.n, "planned"))
         if recorded is not None:
