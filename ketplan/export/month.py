@@ -23,6 +23,7 @@ import calendar
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 MONTH_WIDTH = 21  # 7 days x 3 characters
 GAP = 2  # columns between months side by side
@@ -90,7 +91,7 @@ def _grid_checkpoints(plan):
     return [c for c in plan.checkpoints if c.id not in per_session]
 
 
-def _per_session_rules(plan) -> dict[str, object]:
+def _per_session_rules(plan) -> dict[str, Any]:
     return {r.id: r for r in plan.protocol.checkpoints if r.when.value == "after-each-session"}
 
 
