@@ -232,3 +232,55 @@ def test_nurse_sheet_shows_the_dose_warnings():
     assert dose.warnings
     for warning in dose.warnings:
         assert warning in _text(html)
+
+
+# --------------------------------------------------------------------------- the commands
+
+EPOCH = "1795003200"  # 2026-11-18T12:00:00Z: "today" for the printed-on line
+
+
+def test_plan_format_html_command(runner, tmp_path):
+    from ketplan.cli import app
+
+    args = [
+        "plan",
+        "--route",
+        "intranasal",
+        "--start",
+        "2026-12-01",
+        "--days",
+        "tue,fri",
+        "--tz",
+        "Europe/Brussels",
+        "--holidays",
+        "BE",
+        "--label",
+        "P01",
+        "--format",
+        "html",
+    ]
+    result = runner.invoke(app, args, env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == render_handout(esketamine_plan(), today=date(2026, 11, 18))
+    target = tmp_path / "p01.html"
+    again = runner.invoke(app, [*args, "--output", str(target)], env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert again.exit_code == 0 and target.read_text(encoding="utf-8") == result.stdout
+    refused = runner.invoke(app, [*args, "--output", str(target)])
+    assert refused.exit_code == 2  # never overwritten without --force
+
+
+def test_dose_format_html_command(runner):
+    from ketplan.cli import app
+
+    result = runner.invoke(app, ["dose", "--weight", "70kg", "--format", "html"], env={"SOURCE_DATE_EPOCH": EPOCH})
+    assert result.exit_code == 0, result.stderr
+    dose = weight_based_dose(weight_kg=70.0, weight_entered="70kg", mg_per_kg=0.5)
+    assert result.stdout == render_nurse_sheet(dose, today=date(2026, 11, 18))
+
+
+def test_html_is_refused_where_it_does_not_apply(runner):
+    from ketplan.cli import app
+
+    result = runner.invoke(app, ["plan", "--roster", "-", "--format", "html"], input="id,route,start\n")
+    assert result.exit_code == 2
+    assert "html" in result.stderr

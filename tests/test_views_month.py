@@ -9,11 +9,13 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import date
+from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from views_support import check_golden, esketamine_plan, iv_plan
 
+from ketplan.cli import app
 from ketplan.export.month import MONTH_WIDTH, day_marks, months_per_row, render_month
 
 TODAY = date(2026, 12, 8)
@@ -113,30 +115,27 @@ def test_today_outside_the_plan_is_named_not_drawn(plan):
 
 TMUX = shutil.which("tmux")
 
-SCRIPT = """
-import shutil, sys
-from datetime import date
-sys.path.insert(0, {tests!r})
-from views_support import esketamine_plan
-from ketplan.export.month import render_month
-size = shutil.get_terminal_size()
-colour = sys.stdout.isatty()
-sys.stdout.write(render_month(esketamine_plan(), today=date(2026, 12, 8), width=size.columns, colour=colour))
-sys.stdout.write("END-OF-MONTH-VIEW\\n")
-"""
+KETPLAN = Path(sys.executable).parent / "ketplan"
+PLAN_ARGS = "plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels --holidays BE --label P01"
+# Today for the command: 2026-12-08 12:00 UTC (SOURCE_DATE_EPOCH stands for now, as for ics).
+EPOCH = int(datetime(2026, 12, 8, 12, 0, tzinfo=UTC).timestamp())
 
 
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (apt-get install tmux)")
+@pytest.mark.skipif(not KETPLAN.exists(), reason="the ketplan console script is not installed")
 def test_month_view_in_a_real_80x24_terminal(tmp_path, plan):
-    from pathlib import Path
-
-    tests = str(Path(__file__).resolve().parent)
-    script = tmp_path / "month.py"
-    script.write_text(SCRIPT.format(tests=tests), encoding="utf-8")
+    """`ketplan plan ... --format month` in tmux at 80x24: colour on, three months side by side,
+    and, colour removed, exactly the plain rendering (no line wrapped by the terminal)."""
+    script = tmp_path / "month.sh"
+    script.write_text(
+        f"unset NO_COLOR COLUMNS LINES; export TERM=xterm-256color SOURCE_DATE_EPOCH={EPOCH}\n"
+        f"{KETPLAN} {PLAN_ARGS} --format month\necho END-OF-MONTH-VIEW\nsleep 30\n",
+        encoding="utf-8",
+    )
     session = f"ketplan-month-{uuid.uuid4().hex[:8]}"
     socket = str(tmp_path / "tmux.sock")
     base = [TMUX, "-S", socket]
-    command = f"TERM=xterm-256color {sys.executable} {script}; sleep 30"
+    command = f"sh {script}"
     subprocess.run(
         [*base, "new-session", "-d", "-s", session, "-x", "80", "-y", "24", command],
         check=True,
@@ -175,3 +174,38 @@ def test_month_view_in_a_real_80x24_terminal(tmp_path, plan):
     assert re.search(r"November 2026\s+December 2026\s+January 2027", text)
     for line in text.splitlines():
         assert len(line) <= 80
+
+
+# --------------------------------------------------------------------------- the command
+
+
+def test_plan_format_month_command(runner, plan):
+    result = runner.invoke(
+        app, [*PLAN_ARGS.split(), "--format", "month"], env={"SOURCE_DATE_EPOCH": str(EPOCH), "COLUMNS": "80"}
+    )
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout == render_month(plan, today=TODAY, width=80, colour=False)
+
+
+def test_plan_format_month_follows_columns_and_no_color(runner):
+    result = runner.invoke(app, [*PLAN_ARGS.split(), "--format", "month"], env={"COLUMNS": "40", "NO_COLOR": "1"})
+    assert result.exit_code == 0, result.stderr
+    assert "\x1b" not in result.stdout
+    assert max(len(line) for line in result.stdout.splitlines()) <= 40
+
+
+def test_month_to_a_file_is_plain(runner, tmp_path, plan):
+    target = tmp_path / "month.txt"
+    result = runner.invoke(
+        app,
+        [*PLAN_ARGS.split(), "--format", "month", "-o", str(target)],
+        env={"SOURCE_DATE_EPOCH": str(EPOCH), "COLUMNS": "132"},
+    )
+    assert result.exit_code == 0, result.stderr
+    assert target.read_text(encoding="utf-8") == render_month(plan, today=TODAY, width=80)
+
+
+def test_dose_has_no_month_format(runner):
+    result = runner.invoke(app, ["dose", "--weight", "70kg", "--format", "month"])
+    assert result.exit_code == 2
+    assert "month" in result.stderr
