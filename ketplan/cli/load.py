@@ -13,12 +13,44 @@ LOAD_EPILOG = (
     "ketplan clinic load --roster clinic.csv --chairs 4 --format json. " + exit_codes_help()
 )
 
-clinic_app = typer.Typer(
-    name="clinic",
-    help="The clinic as a whole: chair load of a roster.",
-    no_args_is_help=True,
-    add_completion=False,
-)
+
+def _clinic_group() -> typer.Typer:
+    """The `ketplan clinic` group: the clinic profile's (ketplan/cli/clinic.py, issue 13) when this
+    build has it, so `load` joins `show`, `init` and `holidays`; else a group of its own."""
+    import importlib
+
+    try:
+        return importlib.import_module("ketplan.cli.clinic").clinic_app
+    except ImportError:
+        group = typer.Typer(
+            name="clinic",
+            help="The clinic as a whole: chair load of a roster.",
+            no_args_is_help=True,
+            add_completion=False,
+        )
+        app.add_typer(group, name="clinic")
+        return group
+
+
+clinic_app = _clinic_group()
+
+
+def _profile(clinic: str | None):
+    """The clinic profile in effect (its chairs, opens, closes), or None."""
+    import importlib
+
+    from ketplan.core.errors import InputError
+
+    try:
+        profiles = importlib.import_module("ketplan.io.profile")
+    except ImportError:
+        if clinic is not None:
+            raise InputError(
+                "--clinic: this ketplan has no clinic profiles; give --chairs, --opens, --closes", "clinic"
+            ) from None
+        return None
+    loaded = profiles.load(clinic)
+    return getattr(loaded, "profile", None)
 
 
 @clinic_app.command("load", epilog=LOAD_EPILOG)
@@ -42,9 +74,15 @@ def load_command(
         "chairs never exceed --chairs, within --opens/--closes; says which sessions cannot be placed.",
     ),
     output_format: str = typer.Option("table", "--format", "-f", help="table (a bar chart per day) or json."),
+    clinic: str | None = typer.Option(
+        None, "--clinic", help="Clinic profile (TOML) for chairs, opens and closes; the options above win."
+    ),
 ) -> None:
-    """For each clinic day: sessions, chair-hours (administration + observation, from each protocol),
-    the peak number of patients in chairs at once, and the days over capacity."""
+    """Chair load of a roster: per clinic day the sessions, chair-hours and peak patients in chairs.
+
+    Chair-hours are administration + observation from each protocol; the peak comes from start times and
+    session lengths; days over capacity are flagged. Use --stagger to spread start times within the hours.
+    """
     from ketplan.app.load import DEFAULT_CLOSES, DEFAULT_OPENS, ClinicHours, load_from_roster, parse_step
     from ketplan.cli import terminal
     from ketplan.core.dates import parse_clock, parse_iso_date
@@ -53,9 +91,16 @@ def load_command(
 
     if output_format not in ("table", "json"):
         raise InputError(f"--format {output_format!r} is not known here; use table or json", "format")
+    # Command line > clinic profile > ketplan defaults (hours only; chairs has no default).
+    profile = _profile(clinic)
+    chairs = chairs if chairs is not None else getattr(profile, "chairs", None)
+    opens = opens if opens is not None else getattr(profile, "opens", None)
+    closes = closes if closes is not None else getattr(profile, "closes", None)
     if chairs is None:
-        # Seam: the clinic profile's `chairs`, `opens` and `closes` fill these in once it exists.
-        raise InputError("--chairs is required (the clinic's treatment chairs), e.g. --chairs 4", "chairs")
+        raise InputError(
+            "--chairs is required (the clinic's treatment chairs), e.g. --chairs 4, or set chairs in the clinic profile",
+            "chairs",
+        )
     hours = ClinicHours(
         chairs=chairs,
         opens=parse_clock(opens, "opens") if opens is not None else DEFAULT_OPENS,
@@ -86,6 +131,3 @@ def load_command(
 
         say(f"{len(report.errors)} roster row(s) could not be planned; their sessions are not in the load")
         raise typer.Exit(ExitStatus.INVALID)
-
-
-app.add_typer(clinic_app, name="clinic")
