@@ -131,7 +131,7 @@ def render_load(report, *, width: int = 80, colour: bool = False) -> str:
         outside = sum(len(d.outside_hours) for d in report.days)
         if outside:
             lines.append(f"{outside} session(s) start before opening or end after closing (HOURS).")
-        lines.append("Sess: sessions; Chair-h: needed/available; Peak: most patients in chairs at once.")
+        lines.append("Sess: sessions. Chair-h: needed/available. Peak: most in chairs at once.")
         lines.append("Chairs: # in use at the peak, . free, ! over capacity.")
         if show_timeline:
             lines.append("Timeline: patients in chairs in each half hour (. none).")
