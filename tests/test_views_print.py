@@ -119,3 +119,45 @@ def test_nurse_sheet_prints_on_one_page(tmp_path, name, paper):
         assert expected in text, expected
     for warning in dose.warnings:
         assert warning.split(":")[0] in text
+
+
+def test_the_readme_commands_print_on_one_page(tmp_path):
+    """The README's commands, run as the installed program, write pages that print on one sheet."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    ketplan = Path(sys.executable).parent / "ketplan"
+    if not ketplan.exists():
+        pytest.skip("the ketplan console script is not installed")
+    commands = {
+        "handout": [
+            "plan",
+            "--route",
+            "intranasal",
+            "--start",
+            "2026-12-01",
+            "--days",
+            "tue,fri",
+            "--tz",
+            "Europe/Brussels",
+            "--holidays",
+            "BE",
+            "--label",
+            "P01",
+            "--every",
+            "1",
+            "--format",
+            "html",
+        ],
+        "nurse": ["dose", "--weight", "70kg", "--mg-per-kg", "0.5", "--format", "html"],
+    }
+    for name, args in commands.items():
+        target = tmp_path / f"{name}-cli.html"
+        done = subprocess.run(
+            [str(ketplan), *args, "--output", str(target)], capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stderr
+        pdf = print_to_pdf(target.read_text(encoding="utf-8"), tmp_path, f"{name}-cli")
+        assert pdf_info(pdf)["Pages"] == "1", name
+    assert "Tue 25 May 2027" in pdf_text(tmp_path / "handout-cli.pdf")  # the 30th visit

@@ -272,6 +272,7 @@ def render_handout(
             body.append(f'<li class="timed"><b class="clock">{e(_minus(one_time, minutes))}</b> {e(text)}</li>')
         else:
             body.append(f"<li>{e(text)}</li>")
+    body.append("<li>Bring this sheet and a list of the medicines you take.</li>")
     body.append("</ul></div>")
 
     body.append('<div class="box wide"><h2>At the clinic</h2><ul>')
@@ -281,7 +282,6 @@ def render_handout(
         body.append(f"<li>{e(short[0].upper() + short[1:])} takes about {e(_duration(administration))}.{rest}</li>")
     for text, _ in groups[STAYING]:
         body.append(f"<li>{e(text)}</li>")
-    body.append("<li>Bring this sheet and a list of the medicines you take.</li>")
     body.append("</ul></div>")
 
     body.append('<div class="box"><h2>Going home</h2><ul>')
