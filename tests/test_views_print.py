@@ -154,10 +154,10 @@ def test_the_readme_commands_print_on_one_page(tmp_path):
     }
     for name, args in commands.items():
         target = tmp_path / f"{name}-cli.html"
-        done = subprocess.run(
-            [str(ketplan), *args, "--output", str(target)], capture_output=True, text=True, timeout=60
-        )
+        # `ketplan dose` has no --output: the page goes to stdout, as `> FILE` in the README.
+        done = subprocess.run([str(ketplan), *args], capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stderr
+        target.write_text(done.stdout, encoding="utf-8")
         pdf = print_to_pdf(target.read_text(encoding="utf-8"), tmp_path, f"{name}-cli")
         assert pdf_info(pdf)["Pages"] == "1", name
     assert "Tue 25 May 2027" in pdf_text(tmp_path / "handout-cli.pdf")  # the 30th visit
