@@ -129,7 +129,7 @@ def test_month_view_in_a_real_80x24_terminal(tmp_path, plan):
     script = tmp_path / "month.sh"
     script.write_text(
         f"unset NO_COLOR COLUMNS LINES; export TERM=xterm-256color SOURCE_DATE_EPOCH={EPOCH}\n"
-        f"{KETPLAN} {PLAN_ARGS} --format month\necho END-OF-MONTH-VIEW\nsleep 30\n",
+        f"{KETPLAN} --no-pager {PLAN_ARGS} --format month\necho END-OF-MONTH-VIEW\nsleep 30\n",
         encoding="utf-8",
     )
     session = f"ketplan-month-{uuid.uuid4().hex[:8]}"

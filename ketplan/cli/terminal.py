@@ -1,8 +1,8 @@
-"""What the views need to know about the terminal, decided once here and passed to the renderers
-(which read no environment): the width, and whether colour is allowed.
+"""What the views need from the command line's world, decided here and passed to the renderers
+(which read no environment): the width, colour (ketplan.cli.environment decides it), today and
+the clinic's contact details.
 
-Colour only on a terminal, never with NO_COLOR set (any non-empty value) or TERM=dumb; the width
-is the terminal's (COLUMNS when set), 80 when stdout is not a terminal.
+The width is COLUMNS when set, else the terminal's, else 80 (a pipe or a file).
 """
 
 from __future__ import annotations
@@ -13,14 +13,12 @@ import sys
 from collections.abc import Mapping
 
 
-def colour_allowed(stream=None, environ: Mapping[str, str] = os.environ) -> bool:
-    stream = stream or sys.stdout
-    if environ.get("NO_COLOR") or environ.get("TERM") == "dumb":
-        return False
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError, OSError):
-        return False
+def colour_allowed() -> bool:
+    """--color always|never, NO_COLOR, FORCE_COLOR, TERM=dumb, then the terminal: the one decision
+    in ketplan.cli.environment."""
+    from ketplan.cli.environment import ENVIRONMENT
+
+    return ENVIRONMENT.color()
 
 
 def width(stream=None, environ: Mapping[str, str] = os.environ, fallback: int = 80) -> int:
@@ -73,9 +71,9 @@ def clinic_contact(clinic_option: str | None = None):
 
 def view_settings(format_name: str, *, zone: str | None = None, clinic_option: str | None = None) -> dict:
     """What the `month` and `html` formats need from the command line's world, as emit() settings:
-    today, and in `extra` the width and colour (month) or the clinic contact (html)."""
+    today, and in `extra` the width (month) or the clinic contact (html). Colour is emit()'s."""
     if format_name == "month":
-        return {"today": today(zone), "extra": {"width": width(), "colour": colour_allowed()}}
+        return {"today": today(zone), "extra": {"width": width()}}
     if format_name == "html":
         return {"today": today(zone), "extra": {"clinic": clinic_contact(clinic_option)}}
     return {}

@@ -254,15 +254,15 @@ def _wrap(text: str, width: int, indent: str = "") -> list[str]:
 
 
 def render_plan(plan, options) -> str:
-    """The `month` format (ketplan.export.formats): width, colour and a course record come from
-    `options.extra` (decided by the command line), today from `options.today`. A file gets
-    plain text, 80 columns."""
+    """The `month` format (ketplan.export.formats): colour from `options.color`, today from
+    `options.today`, the width and a course record from `options.extra` (all decided by the
+    command line). A file gets plain text, 80 columns."""
     extra = dict(getattr(options, "extra", {}) or {})
     to_file = bool(getattr(options, "to_file", False))
     return render_month(
         plan,
         today=getattr(options, "today", None),
         width=80 if to_file else int(extra.get("width", 80)),
-        colour=False if to_file else bool(extra.get("colour", False)),
+        colour=False if to_file else bool(getattr(options, "color", False)),
         status=extra.get("status"),
     )
