@@ -78,12 +78,11 @@ NURSE_DOSES = {
         sex=Sex.male,
         basis=WeightBasis.adjusted,
     ),
-    # Many warnings: BMI >= 30 on actual weight, age 70, 100 mg/mL, a long infusion.
+    # Six warnings: age 70, BMI >= 30 on actual weight, 1.0 mg/kg, 100 mg/mL, a long infusion.
     "warnings": lambda: weight_based_dose(
         weight_kg=120.0,
-        weight_entered="120",
-        weight_unit_assumed=True,
-        mg_per_kg=0.75,
+        weight_entered="120kg",
+        mg_per_kg=1.0,
         height_cm=170.0,
         sex=Sex.female,
         age=70,

@@ -139,7 +139,9 @@ def render_nurse_sheet(
     body.append("</tbody></table>")
 
     if dose.warnings:
+        # Two columns from three warnings, smaller type from five: the sheet stays one page.
         many = " many" if len(dose.warnings) > 2 else ""
+        many += " lots" if len(dose.warnings) > 4 else ""
         body.append(f'<section class="warn{many}"><h2>Warnings</h2><ul>')
         body.extend(f"<li>{e(w)}</li>" for w in dose.warnings)
         body.append("</ul></section>")
@@ -203,6 +205,7 @@ table {{ border-collapse: collapse; width: 100%; }}
   font-size: 9.5pt; line-height: 1.25; }}
 .warn h2 {{ margin-bottom: 0.8mm; }}
 .warn.many ul {{ columns: 2; column-gap: 8mm; }}
+.warn.lots {{ font-size: 8.5pt; line-height: 1.2; }}
 .warn li {{ break-inside: avoid; }}
 .warn ul {{ margin: 0; padding-left: 5mm; }}
 .sign {{ margin-bottom: 3mm; }}
