@@ -10,6 +10,7 @@ class ExitStatus(IntEnum):
     OK = 0
     INTERNAL = 1
     INVALID = 2
+    STORE = 3
     INTERRUPTED = 130
 
 
@@ -19,6 +20,8 @@ MEANING = {
     "(a full disk, a closed or broken stdout)",
     ExitStatus.INVALID: "invalid input, a refused dose, an invalid protocol file, or (with --roster) a row that "
     "failed; a refused command writes nothing to stdout",
+    ExitStatus.STORE: "the treatment store cannot be used (`course` commands): missing, locked, read-only, "
+    "full, damaged, a directory, or written by a newer ketplan; nothing was changed",
     ExitStatus.INTERRUPTED: "interrupted (Ctrl-C)",
 }
 
