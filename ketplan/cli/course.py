@@ -375,7 +375,7 @@ def show_command(
         }
         write_output(json.dumps(document, ensure_ascii=False, indent=2) + "\n", target, force=force)
     elif output_format is ShowFormat.csv:
-        from ketplan.export.course_ics import course_csv
+        from ketplan.export.course_out import course_csv
 
         write_output(course_csv(result), target, force=force)
     elif output_format is ShowFormat.ics:

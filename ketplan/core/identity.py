@@ -17,13 +17,18 @@ _SCHEME = "ketplan-uid-1"
 
 @dataclass(frozen=True)
 class CourseIdentity:
-    """A plan without a stored course is identified by protocol, label and start date."""
+    """A plan without a stored course is identified by protocol, label and start date; a stored
+    course (the treatment record) by its random course id alone, so its UIDs survive a replan,
+    a new start date or a relabelling, and two courses never share one."""
 
     protocol_id: str
     label: str | None
     start: date
+    course_id: str | None = None
 
     def key(self) -> str:
+        if self.course_id is not None:
+            return "|".join([_SCHEME, "course", self.course_id])
         return "|".join([_SCHEME, self.protocol_id, self.label or "", self.start.isoformat()])
 
     def uid(self, *parts: object) -> str:

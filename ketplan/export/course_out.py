@@ -201,3 +201,44 @@ def log_text(label: str, entries: Sequence[Entry]) -> str:
             line += f"  [superseded by entry {superseded[e.seq]}]"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+COURSE_CSV_COLUMNS = (
+    "label",
+    "protocol",
+    "n",
+    "date",
+    "status",
+    "phase",
+    "dose_mg",
+    "extra",
+    "given_on",
+    "time",
+    "recorded",
+)
+
+
+def course_csv(status: CourseStatus) -> str:
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=COURSE_CSV_COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for v in status.sessions:
+        writer.writerow(
+            {
+                "label": status.label,
+                "protocol": status.plan.protocol_id,
+                "n": "" if v.n is None else v.n,
+                "date": v.date.isoformat(),
+                "status": v.status,
+                "phase": v.phase,
+                "dose_mg": f"{v.dose_mg:g}",
+                "extra": "yes" if v.extra else "",
+                "given_on": _iso(v.given_date) or "",
+                "time": v.given_time or "",
+                "recorded": " ".join(map(str, v.recorded)),
+            }
+        )
+    return buffer.getvalue()
