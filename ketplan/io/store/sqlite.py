@@ -367,21 +367,26 @@ def _check_header(path: Path) -> None:
 
 def _mapped(error: sqlite3.Error, location: str, timeout: float) -> StoreError:
     text = str(error)
+    name = str(getattr(error, "sqlite_errorname", "") or "")
     lowered = text.lower()
-    if "locked" in lowered or "busy" in lowered:
+    if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")) or "locked" in lowered:
         return StoreError(
             f"the treatment store {location} is locked by another program (waited {timeout:g} s); nothing was "
             "changed: try again"
         )
-    if "readonly" in lowered or "read-only" in lowered:
+    if name.startswith("SQLITE_READONLY") or "readonly" in lowered:
         return StoreError(f"cannot write the treatment store {location}: it is read-only; nothing was changed")
-    if "disk is full" in lowered or "database or disk is full" in lowered:
+    if name.startswith("SQLITE_FULL") or "disk is full" in lowered:
         return StoreError(f"cannot write the treatment store {location}: the disk is full; nothing was changed")
-    if "not a database" in lowered or "malformed" in lowered or "corrupt" in lowered:
+    if name.startswith("SQLITE_IOERR") or "disk i/o error" in lowered:
+        return StoreError(
+            f"cannot write the treatment store {location}: the disk is full or failing ({text}); nothing was changed"
+        )
+    if name.startswith(("SQLITE_NOTADB", "SQLITE_CORRUPT")) or "not a database" in lowered or "malformed" in lowered:
         return StoreError(
             f"{location} is damaged or not a ketplan treatment store ({text}); restore it from a backup "
             "(ketplan course export)"
         )
-    if "unable to open" in lowered:
+    if name.startswith("SQLITE_CANTOPEN") or "unable to open" in lowered:
         return StoreError(f"cannot open the treatment store {location} ({text}): check the path and its permissions")
     return StoreError(f"the treatment store {location} failed: {text}")
