@@ -29,7 +29,7 @@ class EventState:
     view: SessionView
 
 
-def _planned(s: CourseSession):
+def _planned(s: CourseSession, zone):
     from ketplan.core.plan import PlannedSession
 
     return PlannedSession(
@@ -38,8 +38,8 @@ def _planned(s: CourseSession):
         phase_session=s.phase_session,
         phase_sessions=s.phase_sessions,
         date=s.date,
-        start=s.start,
-        end=s.end,
+        start=s.start.astimezone(zone),  # stored with a UTC offset: back in the course's zone (its VTIMEZONE)
+        end=s.end.astimezone(zone),
         dose_mg=s.dose_mg,
         devices=s.devices,
         mg_per_kg=s.mg_per_kg,
@@ -70,7 +70,7 @@ def course_to_ics(base_plan, plan: CoursePlan, states: dict[str, EventState], *,
             observation = template.observation_minutes if template else 0
             sessions.append(
                 dataclasses.replace(
-                    _planned(template) if template else None,
+                    _planned(template, zone) if template else None,
                     n=n,
                     phase="extra",
                     phase_session=1,
@@ -88,7 +88,7 @@ def course_to_ics(base_plan, plan: CoursePlan, states: dict[str, EventState], *,
         else:
             assert view.planned is not None and view.n is not None
             n = view.n
-            session = _planned(view.planned)
+            session = _planned(view.planned, zone)
             if view.status == "given" and view.dose_mg != session.dose_mg:
                 devices = int(view.dose_mg) // 28 if plan.dose.kind == "fixed" else session.devices
                 session = dataclasses.replace(session, dose_mg=view.dose_mg, devices=devices)
