@@ -214,9 +214,64 @@ class RecordOptions:
     note: str | None = None
     by: str | None = None
     corrects: int | None = None
+    sessions: str | None = None  # "1-8" or "1,2,5": several sessions at their planned doses
+
+
+def parse_sessions(text: str) -> list[int]:
+    """'1-8' or '1,3,5-7' -> [1, 2, ...]: session numbers, ascending, each once."""
+    numbers: list[int] = []
+    for part in str(text).split(","):
+        first, dash, last = part.strip().partition("-")
+        try:
+            low, high = int(first), int(last) if dash else int(first)
+        except ValueError:
+            raise InputError(
+                f"{ref('sessions')} {quoted(text)} is not a list of sessions such as 1-8 or 1,2,5", "sessions"
+            ) from None
+        if low < 1 or high < low or high - low > 500:
+            raise InputError(f"{ref('sessions')} {quoted(text)}: give ranges such as 1-8, low to high", "sessions")
+        numbers.extend(range(low, high + 1))
+    if len(set(numbers)) != len(numbers):
+        raise InputError(f"{ref('sessions')} {quoted(text)} names a session twice", "sessions")
+    return sorted(numbers)
+
+
+def record_many(store: Store, label: str, options: RecordOptions, *, moment: datetime):
+    """`--sessions 1-8 --given`: each session at its planned dose, one entry each, all or nothing."""
+    if options.session is not None or options.date is not None or options.corrects is not None:
+        raise InputError(
+            f"{ref('sessions')} cannot be combined with {ref('session')}, {ref('date')} or {ref('corrects')}",
+            "sessions",
+        )
+    if options.dose is not None or options.mg_per_kg is not None or options.time is not None:
+        raise InputError(
+            f"{ref('sessions')} records the planned doses; record a different dose with {ref('session')} N", "sessions"
+        )
+    if options.given == options.missed:
+        raise InputError(f"give exactly one of {ref('given')} or {ref('missed')}", "given")
+    numbers = parse_sessions(options.sessions or "")
+    with store.transaction(write=True):
+        loaded = _load(store, label)
+        today = today_in(loaded.plan.timezone, moment)
+        entries = list(loaded.entries)
+        added = []
+        for n in numbers:
+            request = RecordRequest(given=options.given, session_n=n, note=options.note, by=options.by)
+            new = record_entry(loaded.plan, entries, request, today)
+            entry = store.append_entry(loaded.course.id, new, moment)
+            entries.append(entry)
+            added.append(entry)
+        _save_summary(store, loaded.course.id, loaded.plan, entries)
+        status = course_status(loaded.course.label, loaded.plan, entries, today)
+    kind = "given" if options.given else "missed"
+    message = f"entries {added[0].seq}-{added[-1].seq}: recorded sessions {options.sessions} as {kind}"
+    return added, message, status
 
 
 def record(store: Store, label: str, options: RecordOptions, *, moment: datetime) -> tuple[Entry, str, CourseStatus]:
+    if options.sessions is not None:
+        added, message, status = record_many(store, label, options, moment=moment)
+        return added[-1], message, status
     if options.given == options.missed:
         raise InputError(f"give exactly one of {ref('given')} or {ref('missed')}", "given")
     if options.session is not None and (isinstance(options.session, bool) or options.session < 1):

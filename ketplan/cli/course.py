@@ -118,6 +118,7 @@ def new_command(
     holidays: str | None = typer.Option(None, "--holidays", help="Close on public holidays: BE, US, US-NY, ..."),
     screen_every: int | None = typer.Option(None, "--screen-every", help="Weeks between maintenance screens."),
     output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the one-line confirmation, not the plan."),
     db: str | None = DbOption,
 ) -> None:
     """Create a course: plan it exactly like `ketplan plan` and store its inputs and planned sessions.
@@ -156,15 +157,19 @@ def new_command(
     moment = _moment()
     with _store(db, create=True) as store:
         course, plan = new_course(store, label, options, default_zone=system_zone_name(), moment=moment)
-    if output_format is CourseFormat.json:
+    if output_format is CourseFormat.json and not quiet:
         from ketplan.export.jsonout import plan_document
 
         _json({"label": course.label, "created": True, "plan": plan_document(plan)})
         return
-    from ketplan.export.plan_table import print_plan
+    if not quiet:
+        from ketplan.export.plan_table import print_plan
 
-    print_plan(plan)
-    _out(f"Course {course.label} created with {len(plan.sessions)} planned sessions.\n")
+        print_plan(plan)
+    first, last = plan.sessions[0].date.isoformat(), plan.sessions[-1].date.isoformat()
+    _out(
+        f"Course {course.label} created: {plan.protocol.id}, {len(plan.sessions)} planned sessions, {first} to {last}.\n"
+    )
 
 
 # --------------------------------------------------------------------------- list
@@ -195,6 +200,9 @@ def list_command(
 def record_command(
     label: str = typer.Argument(..., help="The course's label."),
     session: int | None = typer.Option(None, "--session", help="The planned session number (see course status)."),
+    sessions: str | None = typer.Option(
+        None, "--sessions", help="Several planned sessions at their planned doses, e.g. 1-8 or 1,2,5 (all or nothing)."
+    ),
     on: str | None = typer.Option(
         None,
         "--date",
@@ -231,6 +239,7 @@ def record_command(
         note=note,
         by=by,
         corrects=corrects,
+        sessions=sessions,
     )
     moment = _moment()
     with _store(db) as store:
