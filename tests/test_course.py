@@ -319,3 +319,42 @@ def test_missing_store_and_directory_are_exit_3(runner, tmp_path):
     assert not c.db.exists()
     result = c("list", "--db", str(tmp_path))
     assert result.exit_code == 3 and "is a directory" in result.stderr
+
+
+def test_sessions_records_several_at_their_planned_doses_all_or_nothing(course):
+    out = course.ok("record", "P01", "--sessions", "1-3", "--given", "--by", "AB").stdout
+    assert "entries 2-4" in out
+    assert [s["status"] for s in course.status()["sessions"][:4]] == ["given", "given", "given", "planned"]
+    assert "already recorded" in assert_refused(course("record", "P01", "--sessions", "4,3", "--missed"))
+    assert course.status()["sessions"][3]["status"] == "planned"  # session 4 was not written either
+    assert "in the future" in assert_refused(course("record", "P01", "--sessions", "4-9", "--given"))
+    assert "--sessions" in assert_refused(course("record", "P01", "--sessions", "4-x", "--given"))
+    assert "--sessions records the planned doses" in assert_refused(
+        course("record", "P01", "--sessions", "4", "--given", "--dose", "84")
+    )
+
+
+def test_new_quiet_prints_one_line(runner, tmp_path):
+    c = Course(runner, tmp_path)
+    out = c.ok("new", "P05", *NEW, "--quiet").stdout
+    assert out == "Course P05 created: esketamine-trd, 16 planned sessions, 2026-12-01 to 2027-03-09.\n"
+
+
+def test_default_store_location_is_xdg_data_home_0700(runner, tmp_path):
+    import stat
+
+    env = {"XDG_DATA_HOME": str(tmp_path / "xdg"), "KETPLAN_NOW": "2026-12-20T10:00:00Z", "TZ": "UTC"}
+    result = runner.invoke(app, ["course", "new", "P01", *NEW, "--quiet"], env={**env, "KETPLAN_DB": ""})
+    assert result.exit_code == 0, result.stderr
+    db = tmp_path / "xdg" / "ketplan" / "ketplan.db"
+    assert db.exists()
+    assert stat.S_IMODE(db.parent.stat().st_mode) == 0o700 and stat.S_IMODE(db.stat().st_mode) == 0o600
+
+
+def test_replan_is_deterministic_and_a_no_change_replan_keeps_the_revision(course):
+    course.ok("record", "P01", "--session", "1", "--given")
+    before = json.loads(course.ok("show", "P01", "--format", "json").stdout)
+    course.ok("replan", "P01")
+    after = json.loads(course.ok("show", "P01", "--format", "json").stdout)
+    assert after["revision"] == before["revision"] == 1
+    assert after["plan"] == before["plan"]

@@ -29,6 +29,7 @@ SESSION_KINDS = (GIVEN, MISSED)
 FIRST_WEEKS_DAYS = 28  # "the first 4 weeks of treatment"
 BY_PATTERN = re.compile(r"[A-Za-z][A-Za-z.\-]{0,7}")
 MAX_NOTE = 500
+_Date = date  # the type, where a field named `date` shadows it
 
 # Sources of the rules in this module and in replan.py (authoritative links, REFERENCE.md).
 JNJ_MISSED_DOSES = Reference(
@@ -69,7 +70,7 @@ class CourseSession:
     drug_volume_ml: float | None = None
     administration_minutes: int = 0
     observation_minutes: int = 0
-    moved_from: date | None = None
+    moved_from: _Date | None = None
     reason: str | None = None
     notes: tuple[str, ...] = ()
 
@@ -300,7 +301,7 @@ class SessionView:
     planned: CourseSession | None
     recorded: tuple[int, ...] = ()
     given_time: str | None = None
-    given_date: date | None = None
+    given_date: _Date | None = None
     extra: bool = False
     note: str | None = None
 
@@ -325,10 +326,11 @@ def merge(plan: CoursePlan, entries: Sequence[Entry]) -> list[SessionView]:
             by_n[entry.session_n] = entry
     views: list[SessionView] = []
     for s in plan.sessions:
-        entry = by_n.get(s.n)
-        if entry is None:
+        found = by_n.get(s.n)
+        if found is None:
             views.append(SessionView(f"n{s.n}", s.n, s.date, "planned", s.phase, s.dose_mg, s, ()))
             continue
+        entry = found
         given = entry.kind == GIVEN
         views.append(
             SessionView(
@@ -694,16 +696,16 @@ def _given_dose(
             raise InputError("this course has no dosing weight", "mg_per_kg")
         return round(per_kg * weight, 1), per_kg
     if request.dose_mg is not None:
-        mg = float(request.dose_mg)
-        if weight is None or not math.isfinite(mg) or not (low * weight - 1e-6 <= mg <= high * weight + 1e-6):
+        amount = float(request.dose_mg)
+        if weight is None or not math.isfinite(amount) or not (low * weight - 1e-6 <= amount <= high * weight + 1e-6):
             raise UnsafeDoseError(
-                f"{ref('dose')} {mg:g} mg is outside {dosing.format_number(low)}–{dosing.format_number(high)} mg/kg "
+                f"{ref('dose')} {amount:g} mg is outside {dosing.format_number(low)}–{dosing.format_number(high)} mg/kg "
                 f"of the course's dosing weight ({weight:g} kg)"
                 if weight
-                else f"{ref('dose')} {mg:g} mg cannot be checked: the course has no dosing weight",
+                else f"{ref('dose')} {amount:g} mg cannot be checked: the course has no dosing weight",
                 "dose",
             )
-        return mg, round(mg / weight, 3)
+        return amount, round(amount / weight, 3)
     if session is None:
         raise InputError(f"{ref('dose')} or {ref('mg_per_kg')} is required for an extra session", "dose")
     return session.dose_mg, session.mg_per_kg

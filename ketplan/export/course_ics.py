@@ -66,11 +66,12 @@ def course_to_ics(base_plan, plan: CoursePlan, states: dict[str, EventState], *,
             n = EXTRA_BASE + int(view.key[1:])
             day = view.given_date or view.date
             start = local_start(day, plan.time, zone)
-            template = plan.sessions[-1] if plan.sessions else None
-            observation = template.observation_minutes if template else 0
+            template = plan.sessions[-1] if plan.sessions else (plan.cancelled[-1] if plan.cancelled else None)
+            assert template is not None, "a course always has planned or cancelled sessions"
+            observation = template.observation_minutes
             sessions.append(
                 dataclasses.replace(
-                    _planned(template, zone) if template else None,
+                    _planned(template, zone),
                     n=n,
                     phase="extra",
                     phase_session=1,
@@ -101,10 +102,10 @@ def course_to_ics(base_plan, plan: CoursePlan, states: dict[str, EventState], *,
     calendar = icalendar.Calendar.from_ical(plan_to_ics(rendered, stamp=stamp, reminders=reminders))
     uid_to_n = {placeholder.session_uid(s.n): s.n for s in sessions}
     for event in calendar.walk("VEVENT"):
-        n = uid_to_n.get(str(event.get("uid")))
-        if n is None:
+        found = uid_to_n.get(str(event.get("uid")))
+        if found is None:
             continue
-        state = by_n[n]
+        state = by_n[found]
         view = state.view
         _set(event, "uid", state.uid)
         _set(event, "sequence", state.sequence)
