@@ -358,3 +358,29 @@ def test_replan_is_deterministic_and_a_no_change_replan_keeps_the_revision(cours
     after = json.loads(course.ok("show", "P01", "--format", "json").stdout)
     assert after["revision"] == before["revision"] == 1
     assert after["plan"] == before["plan"]
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda d: d.update(format="something-else"),
+        lambda d: d.update(version=99),
+        lambda d: d["courses"][0]["revisions"][0].update(plan={"sessions": "nope"}),
+        lambda d: d["courses"][0]["entries"][0].update(seq=7),
+        lambda d: d["courses"][0].pop("options"),
+        lambda d: d["courses"][0].update(label="=HYPERLINK()"),
+    ],
+)
+def test_import_refuses_a_damaged_export_and_writes_nothing(course, runner, tmp_path, damage):
+    dump = tmp_path / "dump.json"
+    course.ok("export", "P01", "--output", str(dump))
+    document = json.loads(dump.read_text())
+    damage(document)
+    dump.write_text(json.dumps(document))
+    other = Course(runner, tmp_path / "other")
+    result = other("import", str(dump))
+    assert (
+        result.exit_code in (2, 3) and result.stderr.startswith("ketplan: error: ") and "Traceback" not in result.stderr
+    )
+    listed = other("list", "--format", "json")
+    assert listed.exit_code == 3 or json.loads(listed.stdout)["courses"] == []

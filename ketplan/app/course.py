@@ -478,6 +478,12 @@ def import_courses(store: Store, document: Any, *, replace_existing: bool) -> li
             course = store.import_course(item)
             latest = store.latest_revision(course.id)
             assert latest is not None
-            _save_summary(store, course.id, CoursePlan.from_dict(latest.plan), store.entries_for(course.id))
+            try:
+                plan = CoursePlan.from_dict(latest.plan)
+            except (KeyError, TypeError, ValueError, AttributeError):
+                raise InputError(
+                    f"course {quoted(course.label)} in the file has an unreadable plan; nothing was imported", "file"
+                ) from None
+            _save_summary(store, course.id, plan, store.entries_for(course.id))
             imported.append(course.label)
     return imported
