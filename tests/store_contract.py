@@ -36,7 +36,7 @@ def test_contract_create_get_and_list(make_store):
         assert store.get_course("P02") is None
         assert store.get_course_by_id("c0ffee0000000001") == _course()
         rows = store.list_courses()
-    assert [r.course.label for r in rows] == ["P01"]
+    assert [(r.label, r.protocol_id, r.timezone) for r in rows] == [("P01", "esketamine-trd", None)]
     assert rows[0].summary is None
     assert got.created_at.tzinfo is not None
 

@@ -100,7 +100,7 @@ def test_migrates_from_every_earlier_version(tmp_path, version):
     try:
         assert store.schema_version() == migrations.CURRENT
         with store.transaction(write=False):
-            labels = [row.course.label for row in store.list_courses()]
+            labels = [row.label for row in store.list_courses()]
         assert labels == (["P01"] if version else [])
     finally:
         store.close()

@@ -12,14 +12,11 @@ the dose limits it was planned under), so they stay fast and import nothing heav
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, fields
 from datetime import UTC, date, datetime
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
-from ketplan.app.planning import PlanOptions, check_label
 from ketplan.core.course import (
     CREATED,
     REPLAN,
@@ -32,9 +29,32 @@ from ketplan.core.course import (
     record_entry,
     summarize,
 )
-from ketplan.core.dates import parse_clock, parse_iso_date
 from ketplan.core.errors import InputError, quoted, ref
 from ketplan.io.store.base import EXPORT_FORMAT, EXPORT_VERSION, CourseRecord, Revision, Store, StoreError
+
+if TYPE_CHECKING:
+    from ketplan.app.planning import PlanOptions
+
+# Start-up: `record` and `status` run many times a day. What only `new`, `replan` or bad input
+# needs (the planning layer, date parsing, secrets) is imported where it is used.
+
+
+def check_label(label: str | None) -> str | None:
+    from ketplan.app.planning import check_label as check
+
+    return check(label)
+
+
+def parse_iso_date(text: str, field: str):
+    from ketplan.core.dates import parse_iso_date as parse
+
+    return parse(text, field)
+
+
+def parse_clock(text: str, field: str):
+    from ketplan.core.dates import parse_clock as parse
+
+    return parse(text, field)
 
 
 def now(environ: Mapping[str, str] = os.environ) -> datetime:
@@ -53,10 +73,14 @@ def now(environ: Mapping[str, str] = os.environ) -> datetime:
 
 
 def today_in(zone: str, moment: datetime) -> date:
+    if zone in ("UTC", "Etc/UTC"):
+        return moment.astimezone(UTC).date()
+    from zoneinfo import ZoneInfo
+
     return moment.astimezone(ZoneInfo(zone)).date()
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Loaded:
     course: CourseRecord
     revision: Revision
@@ -65,9 +89,11 @@ class Loaded:
 
 
 def _load(store: Store, label: str) -> Loaded:
-    cleaned = check_label(label)
-    assert cleaned is not None
-    course = store.get_course(cleaned)
+    course = store.get_course(label.strip())  # a stored label passed check_label when it was created
+    cleaned = label.strip()
+    if course is None:
+        cleaned = check_label(label) or ""
+        course = store.get_course(cleaned)
     if course is None:
         raise InputError(f"no course {quoted(cleaned)} in the store (see 'ketplan course list')", "label")
     revision = store.latest_revision(course.id)
@@ -161,12 +187,15 @@ def options_document(options: PlanOptions) -> dict[str, Any]:
 
 
 def options_from_document(document: Mapping[str, Any]) -> PlanOptions:
+    from ketplan.app.planning import PlanOptions
+
     known = {f.name for f in fields(PlanOptions)}
     return PlanOptions(**{k: v for k, v in document.items() if k in known})
 
 
 def new_course(store: Store, label: str, options: PlanOptions, *, default_zone: str, moment: datetime):
     """Plan exactly like `ketplan plan` and store the course; returns (course, core Plan)."""
+    import secrets
     from dataclasses import replace
 
     from ketplan.app.planning import plan_from_text
@@ -202,7 +231,7 @@ def new_course(store: Store, label: str, options: PlanOptions, *, default_zone: 
 # --------------------------------------------------------------------------- record
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class RecordOptions:
     given: bool = False
     missed: bool = False
@@ -312,7 +341,7 @@ def status(store: Store, label: str, *, moment: datetime) -> CourseStatus:
     return course_status(loaded.course.label, loaded.plan, loaded.entries, today_in(loaded.plan.timezone, moment))
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class ListRow:
     label: str
     protocol: str
@@ -332,17 +361,17 @@ def list_courses(store: Store, *, moment: datetime) -> list[ListRow]:
         zones: dict[str, date] = {}
         for row in rows:
             summary = row.summary
-            zone = str(row.course.options.get("tz") or "UTC")
+            zone = str(row.timezone or "UTC")
             if zone not in zones:
                 zones[zone] = today_in(zone, moment)
             today = zones[zone]
             if summary is None:  # a course whose summary is missing: computed (slowly) from its record
-                loaded = _load(store, row.course.label)
+                loaded = _load(store, row.label)
                 summary = summarize(loaded.plan, loaded.entries)
             out.append(
                 ListRow(
-                    label=row.course.label,
-                    protocol=row.course.protocol_id,
+                    label=row.label,
+                    protocol=row.protocol_id,
                     first_session=summary.first_session,
                     last_session=summary.last_session,
                     given=summary.given,
@@ -372,7 +401,7 @@ def show(store: Store, label: str, *, moment: datetime) -> tuple[Loaded, list[Re
 # --------------------------------------------------------------------------- replan
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class ReplanOptions:
     from_date: str | None = None
     step_back: bool = False
@@ -418,7 +447,7 @@ def replan(store: Store, label: str, options: ReplanOptions, *, default_zone: st
         }
         entry = store.append_entry(loaded.course.id, NewEntry(REPLAN, payload), moment)
         plan = loaded.plan
-        if result.changed or result.plan != loaded.plan:
+        if result.changed or result.plan.to_dict() != loaded.plan.to_dict():
             plan = result.plan
             store.add_revision(
                 loaded.course.id, Revision(loaded.revision.revision + 1, entry.seq, moment, plan.to_dict())

@@ -188,7 +188,10 @@ def list_command(
     with _store(db) as store:
         rows = list_courses(store, moment=moment)
     if output_format is CourseFormat.json:
-        _json(list_document(rows))
+        # One course per line (C JSON encoder per row): thousands of courses stay fast and greppable.
+        courses = list_document(rows)["courses"]
+        lines = ",\n".join("  " + json.dumps(c, ensure_ascii=False) for c in courses)
+        _out('{"courses": [\n' + lines + ("\n" if courses else "") + "]}\n")
     else:
         _out(list_text(rows))
 

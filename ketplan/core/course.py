@@ -16,6 +16,9 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Iterable, Sequence
+
+# Records are plain dataclasses without generated repr (and eq where unused), not frozen: each generated
+# method costs an exec at import, and `course record`/`status` have a start-up budget. Treat them as immutable.
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -53,7 +56,7 @@ SPRAVATO_LABEL = Reference(
 # --------------------------------------------------------------------------- the plan snapshot
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class CourseSession:
     """One planned session of a plan revision (the stored snapshot of a PlannedSession)."""
 
@@ -116,7 +119,7 @@ class CourseSession:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class PhaseRule:
     name: str
     sessions_per_week: int | None = None
@@ -127,7 +130,7 @@ class PhaseRule:
     interval_weeks_allowed: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class DoseRule:
     """The dose limits a course was planned under (protocol and drug), kept with the course so
     that a recorded dose is checked exactly as in planning without rebuilding the plan."""
@@ -143,7 +146,7 @@ class DoseRule:
     dosing_weight_kg: float | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class CoursePlan:
     """One plan revision of a course: what ketplan planned, as stored."""
 
@@ -266,7 +269,7 @@ class CoursePlan:
 # --------------------------------------------------------------------------- the record
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Entry:
     """One append-only record entry. `seq` numbers the course's entries 1, 2, 3 ... (the ENTRY
     of `--corrects ENTRY`); `recorded_at` is an aware UTC time."""
@@ -288,7 +291,7 @@ def effective(entries: Iterable[Entry]) -> list[Entry]:
     return [e for e in entries if e.seq not in superseded]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class SessionView:
     """A session as the record shows it: planned, given, missed or cancelled."""
 
@@ -374,7 +377,7 @@ def merge(plan: CoursePlan, entries: Sequence[Entry]) -> list[SessionView]:
 # --------------------------------------------------------------------------- status
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class Advice:
     """An alert or a suggestion with the sources of the rule behind it."""
 
@@ -384,7 +387,7 @@ class Advice:
     command: str | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class CourseStatus:
     label: str
     plan: CoursePlan
@@ -448,7 +451,7 @@ def course_status(label: str, plan: CoursePlan, entries: Sequence[Entry], today:
     )
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Summary:
     """What `course list` shows, kept per course by each write (a cache; the record is the truth)."""
 
@@ -483,7 +486,7 @@ def summarize(plan: CoursePlan, entries: Sequence[Entry]) -> Summary:
 # --------------------------------------------------------------------------- recording
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class RecordRequest:
     given: bool
     session_n: int | None = None
@@ -496,7 +499,7 @@ class RecordRequest:
     corrects: int | None = None
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class NewEntry:
     """An entry checked and ready to append (the store gives it its `seq`)."""
 

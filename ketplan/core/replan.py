@@ -19,9 +19,13 @@ the plan); the later phases follow as planned, moved to start after it.
 from __future__ import annotations
 
 from collections.abc import Sequence
+
+# Records are plain dataclasses without generated repr (and eq where unused), not frozen: each generated
+# method costs an exec at import, and `course record`/`status` have a start-up budget. Treat them as immutable.
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import pairwise
+from typing import TYPE_CHECKING
 
 from ketplan.core import dosing
 from ketplan.core.course import (
@@ -42,7 +46,9 @@ from ketplan.core.course import (
     merge,
 )
 from ketplan.core.errors import InputError, UnsafeDoseError, ref
-from ketplan.core.schedule import WEEKDAY_NAMES, ClinicCalendar
+
+if TYPE_CHECKING:
+    from ketplan.core.schedule import ClinicCalendar
 
 MAX_SEARCH_DAYS = 60
 
@@ -167,7 +173,7 @@ def missed_dose_advice(
 # --------------------------------------------------------------------------- replanning
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class ReplanRequest:
     from_date: date | None = None
     step_back: bool = False
@@ -183,7 +189,7 @@ class ReplanRequest:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class ReplanResult:
     plan: CoursePlan
     start: date
@@ -198,7 +204,7 @@ class ReplanResult:
         return bool(self.moved or self.added or self.cancelled)
 
 
-@dataclass
+@dataclass(eq=False, repr=False)
 class _Segment:
     phase: str
     per_week: int | None
@@ -396,6 +402,8 @@ def _check_weekdays(plan: CoursePlan, weekdays: tuple[int, ...], segments: Seque
     if len(points) > 1:
         gaps = [b - a for a, b in pairwise(points)] + [points[0] + 7 - points[-1]]
         if min(gaps) < gap:
+            from ketplan.core.schedule import WEEKDAY_NAMES
+
             shown = ",".join(WEEKDAY_NAMES[d] for d in weekdays)
             raise InputError(
                 f"{ref('days')} {shown} puts sessions less than {gap} days apart; choose days such as tue,fri", "days"

@@ -43,7 +43,7 @@ class StoreError(KetplanError):
     """The treatment store cannot be used: missing, locked, read-only, full, damaged, or newer."""
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class CourseRecord:
     id: str
     label: str
@@ -52,7 +52,7 @@ class CourseRecord:
     created_at: datetime
 
 
-@dataclass(frozen=True)
+@dataclass(repr=False)
 class Revision:
     revision: int
     entry_seq: int | None
@@ -60,11 +60,13 @@ class Revision:
     plan: dict[str, Any]
 
 
-@dataclass(frozen=True)
+@dataclass(eq=False, repr=False)
 class CourseRow:
-    """One row of `course list`."""
+    """One row of `course list`: what the list shows, without parsing every course's options."""
 
-    course: CourseRecord
+    label: str
+    protocol_id: str
+    timezone: str | None  # options.tz, frozen at creation
     summary: Summary | None
 
 
@@ -135,7 +137,7 @@ class Store(abc.ABC):
     def export_courses(self, labels: Sequence[str] | None) -> Iterator[dict[str, Any]]:
         """Each course as a dict of plain JSON values, with its entries and revisions."""
         if labels is None:
-            courses = [row.course for row in self.list_courses()]
+            courses = [c for row in self.list_courses() if (c := self.get_course(row.label)) is not None]
         else:
             courses = []
             for label in labels:

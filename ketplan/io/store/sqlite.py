@@ -202,7 +202,7 @@ class SQLiteStore(Store):
 
     def list_courses(self) -> list[CourseRow]:
         rows = self._execute(
-            "SELECT c.id, c.label, c.protocol_id, c.options, c.created_at,"
+            "SELECT c.label, c.protocol_id, json_extract(c.options, '$.tz'), c.created_at, NULL,"
             " s.course_id, s.first_session, s.last_session, s.given, s.missed, s.open_dates"
             " FROM courses c LEFT JOIN course_summary s ON s.course_id = c.id ORDER BY c.label"
         ).fetchall()
@@ -217,7 +217,7 @@ class SQLiteStore(Store):
                     missed=int(row[9]),
                     open_dates=tuple(date.fromisoformat(d) for d in row[10].split(",") if d),
                 )
-            out.append(CourseRow(_course(row[:5]), summary))
+            out.append(CourseRow(row[0], row[1], row[2], summary))
         return out
 
     def delete_course(self, course_id: str) -> None:
