@@ -215,7 +215,7 @@ class SQLiteStore(Store):
                     last_session=date.fromisoformat(row[7]) if row[7] else None,
                     given=int(row[8]),
                     missed=int(row[9]),
-                    open_dates=tuple(date.fromisoformat(d) for d in row[10].split(",") if d),
+                    open_dates=tuple(map(date.fromisoformat, row[10].split(","))) if row[10] else (),
                 )
             out.append(CourseRow(row[0], row[1], row[2], summary))
         return out
