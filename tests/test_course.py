@@ -384,3 +384,31 @@ def test_import_refuses_a_damaged_export_and_writes_nothing(course, runner, tmp_
     )
     listed = other("list", "--format", "json")
     assert listed.exit_code == 3 or json.loads(listed.stdout)["courses"] == []
+
+
+def test_replan_days_moves_the_remaining_sessions_to_the_new_weekdays(course):
+    course.ok("record", "P01", "--session", "1", "--given")
+    assert "apart" in assert_refused(course("replan", "P01", "--from", "2026-12-21", "--days", "mon,tue"))
+    course.ok("replan", "P01", "--from", "2026-12-21", "--days", "mon,thu")
+    sessions = course.status()["sessions"]
+    later = [date.fromisoformat(s["date"]) for s in sessions if s["date"] >= "2026-12-21"]
+    assert later and {d.weekday() for d in later} <= {0, 3}
+    assert sessions[0]["date"] == "2026-12-01" and sessions[0]["status"] == "given"  # the past stays
+
+
+def test_racemic_make_up_and_no_label_rule(runner, tmp_path):
+    c = Course(runner, tmp_path)
+    c.ok("new", "R01", "--route", "iv", "--weight", "70kg", "--start", "2026-12-07", "--weeks", "4", "--tz", "UTC")
+    c.ok("record", "R01", "--session", "1", "--given")
+    c.ok("record", "R01", "--session", "2", "--missed")
+    status = c.status("R01")
+    (alert,) = [a for a in status["alerts"] if a["id"] == "missed"]
+    assert "no sourced missed-dose rule" in alert["text"] and alert["sources"] == []
+    assert status["suggestions"] == []
+    before = len(status["sessions"])
+    c.ok("replan", "R01", "--make-up")
+    after = c.status("R01")["sessions"]
+    assert len(after) == before + 1
+    assert {s["dose_mg"] for s in after} == {35.0}
+    assert "--dose is an esketamine dose" in assert_refused(c("replan", "R01", "--dose", "56"))
+    assert "no missed session" in assert_refused(c("replan", "R01", "--make-up"))
