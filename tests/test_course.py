@@ -412,3 +412,11 @@ def test_racemic_make_up_and_no_label_rule(runner, tmp_path):
     assert {s["dose_mg"] for s in after} == {35.0}
     assert "--dose is an esketamine dose" in assert_refused(c("replan", "R01", "--dose", "56"))
     assert "no missed session" in assert_refused(c("replan", "R01", "--make-up"))
+
+
+def test_store_errors_as_json_with_format_json(runner, tmp_path):
+    c = Course(runner, tmp_path)
+    result = c("status", "P01", "--format", "json")
+    assert result.exit_code == 3 and result.stdout == ""
+    document = json.loads(result.stderr)
+    assert document["exit_code"] == 3 and "no treatment store" in document["error"]

@@ -71,7 +71,7 @@ def _store(db: str | None, *, create: bool = False) -> Iterator:
         finally:
             store.close()
     except StoreError as error:
-        say(error.message)
+        say(error.message, exit_code=ExitStatus.STORE)
         raise typer.Exit(ExitStatus.STORE) from None
 
 
