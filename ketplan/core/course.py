@@ -432,8 +432,9 @@ def course_status(label: str, plan: CoursePlan, entries: Sequence[Entry], today:
         alerts.append(
             Advice(
                 "plan-ended",
-                f"No planned session after {today.isoformat()}: the plan ends on {plan.sessions[-1].date.isoformat()}. "
-                "Plan a continuation with ketplan course replan if treatment goes on.",
+                f"No planned session on or after {today.isoformat()}: the plan ends on "
+                f"{plan.sessions[-1].date.isoformat()}. If treatment goes on, plan a continuation as a new course "
+                "(replan does not extend a plan's horizon).",
             )
         )
     return CourseStatus(
