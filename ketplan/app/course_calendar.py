@@ -76,3 +76,21 @@ def course_calendar(loaded, revisions, *, reminders) -> bytes:
     # The protocol's texts (instructions, monitoring, references) come from rebuilding the original plan.
     base = plan_from_text(options_from_document(course.options), default_zone=loaded.plan.timezone)
     return course_to_ics(base, loaded.plan, states, reminders=reminders)
+
+
+def current_plan(loaded, result):
+    """The course's current plan as a core Plan (the latest revision's sessions on the original
+    plan's protocol texts and checkpoints), and each planned session's status from the record,
+    for the views that draw a plan (month grid, handout)."""
+    import dataclasses
+
+    from ketplan.app.course import options_from_document
+    from ketplan.app.planning import plan_from_text
+    from ketplan.core.plan import PlannedSession
+
+    course = loaded.course
+    base = plan_from_text(options_from_document(course.options), default_zone=loaded.plan.timezone)
+    names = [f.name for f in dataclasses.fields(PlannedSession)]
+    sessions = tuple(PlannedSession(**{name: getattr(s, name) for name in names}) for s in loaded.plan.sessions)
+    status = {view.n: view.status for view in result.sessions if view.n is not None and not view.extra}
+    return dataclasses.replace(base, sessions=sessions), status

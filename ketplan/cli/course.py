@@ -49,6 +49,8 @@ class ShowFormat(str, Enum):
     json = "json"
     csv = "csv"
     ics = "ics"
+    month = "month"  # the registry's month and html formats, fed the course's current plan
+    html = "html"
 
 
 class ExportFormat(str, Enum):
@@ -353,7 +355,11 @@ def replan_command(
 def show_command(
     label: str = typer.Argument(..., help="The course's label."),
     output_format: ShowFormat = typer.Option(
-        ShowFormat.table, "--format", "-f", help="table, json, csv or ics (a calendar that updates on re-import)."
+        ShowFormat.table,
+        "--format",
+        "-f",
+        help="table, json, csv, ics (a calendar that updates on re-import), month (grids with given and missed "
+        "sessions marked) or html (the printable patient handout).",
     ),
     output: str | None = typer.Option(
         None, "--output", "-o", help="Write to this file; never overwrites without --force."
@@ -398,6 +404,19 @@ def show_command(
         _load_protocol_models()
         reminders = parse_reminders(remind)
         write_output(course_calendar(loaded, revisions, reminders=reminders), target, force=force)
+    elif output_format in (ShowFormat.month, ShowFormat.html):
+        from ketplan.app.course_calendar import current_plan
+        from ketplan.cli.output import emit
+        from ketplan.cli.plan import _load_protocol_models
+        from ketplan.cli.terminal import view_settings
+        from ketplan.export.formats import FORMATS, PLAN
+
+        _load_protocol_models()
+        plan, status = current_plan(loaded, result)
+        settings = view_settings(output_format.value, zone=plan.timezone)
+        settings["today"] = today  # the course's today (KETPLAN_NOW in tests), not the wall clock
+        settings["extra"] = {**settings.get("extra", {}), "status": status}
+        emit(FORMATS[output_format.value], PLAN, plan, target, force=force, **settings)
     else:
         from ketplan.export.course_out import status_text
 
