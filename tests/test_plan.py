@@ -389,9 +389,12 @@ def test_156_weeks_from_a_start_on_the_first_listed_day():
 
 
 def test_156_weeks_from_a_start_before_the_first_listed_day():
-    plan = build_plan(trd(start=d("2026-12-02"), weeks=156))  # Wednesday: the course starts Tuesday 12-08
-    assert plan.first_day == d("2026-12-08")
-    assert plan.end == d("2026-12-08") + timedelta(weeks=156, days=-1)
+    # Wednesday with tue,fri: the course starts on the first session weekday after it, Friday 12-04
+    # (issue 13: not the next Tuesday), and the plan says so.
+    plan = build_plan(trd(start=d("2026-12-02"), weeks=156))
+    assert plan.first_day == d("2026-12-04")
+    assert plan.end == d("2026-12-04") + timedelta(weeks=156, days=-1)
+    assert any(w.startswith("First session Fri 2026-12-04, 2 days after --start Wed 2026-12-02") for w in plan.warnings)
 
 
 @pytest.mark.parametrize("start", ["1969-12-31", "2200-01-01"])

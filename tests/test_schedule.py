@@ -24,6 +24,9 @@ from ketplan.core.schedule import (
     ClinicCalendar,
     PhaseSpec,
     course_first_day,
+    first_session_day,
+    gap_changes,
+    late_start_note,
     parse_weekdays,
     planned_dates,
     schedule,
@@ -145,16 +148,20 @@ def test_fixed_phases_are_not_cut_by_a_short_horizon():
 @pytest.mark.parametrize(
     "start, days, first",
     [
-        ("2026-12-01", (TUE, FRI), "2026-12-01"),  # start is the first listed weekday
-        ("2026-12-02", (TUE, FRI), "2026-12-08"),  # Wednesday start: next Tuesday, not Friday
-        ("2026-12-02", (FRI, TUE), "2026-12-04"),  # order matters: Friday listed first
+        ("2026-12-01", (TUE, FRI), "2026-12-01"),  # start is a session weekday
+        ("2026-12-02", (TUE, FRI), "2026-12-04"),  # Wednesday start: Friday (issue 13: not next Tuesday)
+        ("2026-12-02", (FRI, TUE), "2026-12-04"),  # the order of --days does not matter
         ("2026-12-07", (MON, WED, FRI), "2026-12-07"),
-        ("2026-12-08", (MON, WED, FRI), "2026-12-14"),
-        ("2026-12-31", (TUE, FRI), "2027-01-05"),  # across the year end
+        ("2026-12-08", (MON, WED, FRI), "2026-12-09"),  # Tuesday start: Wednesday, not next Monday
+        ("2026-12-08", (FRI, WED, MON), "2026-12-09"),
+        ("2026-12-31", (TUE, FRI), "2027-01-01"),  # across the year end
+        ("2026-12-18", (MON, WED, FRI), "2026-12-18"),  # the issue's example: Friday, not Monday 21st
+        ("2026-12-16", (MON, THU), "2026-12-17"),  # Wednesday with mon,thu: Thursday, not next Monday
     ],
 )
-def test_first_day_is_first_listed_weekday_on_or_after_start(start, days, first):
-    assert course_first_day(d(start), days[0]) == d(first)
+def test_first_session_is_the_first_session_weekday_on_or_after_start_in_any_order(start, days, first):
+    assert first_session_day(d(start), days) == d(first)
+    assert first_session_day(d(start), tuple(reversed(days))) == d(first)
     sessions = schedule(
         d(start), days, IV_TWICE if len(days) == 2 else IV_THRICE, ALL_OPEN, d(start) + timedelta(weeks=8)
     )
@@ -162,10 +169,10 @@ def test_first_day_is_first_listed_weekday_on_or_after_start(start, days, first)
     assert sessions[0].planned == d(first)
 
 
-def test_first_listed_day_anchors_weekly_phases_even_when_later_in_the_week():
-    # --days fri,tue from Tuesday 2026-12-01: the course starts Friday 12-04, weekly phases on Fridays.
-    start = d("2026-12-01")
-    sessions = schedule(start, (FRI, TUE), TRD, ClinicCalendar(), horizon(d("2026-12-04"), 10))
+def test_first_session_weekday_anchors_weekly_phases_even_when_later_in_the_week():
+    # --days tue,fri from Wednesday 2026-12-02: the course starts Friday 12-04, weekly phases on Fridays.
+    start = d("2026-12-02")
+    sessions = schedule(start, (TUE, FRI), TRD, ClinicCalendar(), horizon(d("2026-12-04"), 10))
     assert dates(sessions[:4]) == ["2026-12-04", "2026-12-08", "2026-12-11", "2026-12-15"]
     assert {s.date.weekday() for s in sessions if s.phase != "induction"} == {FRI}
     assert next(s for s in sessions if s.phase == "maintenance").date == d("2027-01-01")
@@ -305,12 +312,15 @@ def test_skip_on_new_years_eve_and_holiday_year_end(be_calendar):
 
 
 def test_listed_weekday_that_is_closed_moves_to_the_next_open_day():
-    # --days sat,tue with the clinic closed at weekends: Saturdays move to Monday, Tuesdays keep the gap.
+    # --days sat,tue with the clinic closed at weekends (the engine still copes; `plan` refuses it):
+    # the course starts on the first open session weekday, Tuesday 12-08; Saturdays move to Monday
+    # (no open session weekday before the next Tuesday), Tuesdays keep the gap.
     start = d("2026-12-05")
     sessions = schedule(start, (SAT, TUE), IV_TWICE, ClinicCalendar(), start + timedelta(weeks=4))
-    assert (sessions[0].planned, sessions[0].date) == (d("2026-12-05"), d("2026-12-07"))
-    assert sessions[0].reason == "clinic closed on Saturdays"
-    assert (sessions[1].planned, sessions[1].date) == (d("2026-12-08"), d("2026-12-09"))
+    assert (sessions[0].planned, sessions[0].date) == (d("2026-12-08"), d("2026-12-08"))
+    assert (sessions[1].planned, sessions[1].date) == (d("2026-12-12"), d("2026-12-14"))
+    assert sessions[1].reason == "clinic closed on Saturdays" and sessions[1].off_weekdays
+    assert (sessions[2].planned, sessions[2].date) == (d("2026-12-15"), d("2026-12-16"))
     assert len(sessions) == 8
 
 
@@ -328,7 +338,9 @@ def test_a_shift_may_carry_the_last_session_past_the_horizon_rather_than_drop_it
     start = d("2026-12-01")
     calendar = ClinicCalendar(closed_dates={d("2027-02-09"): "date skipped (--skip)"})
     sessions = schedule(start, (TUE, FRI), TRD, calendar, d("2027-02-09"))
-    assert (sessions[-1].planned, sessions[-1].date) == (d("2027-02-09"), d("2027-02-10"))
+    # The last session has no next one to crowd: it stays on a session weekday (Friday).
+    assert (sessions[-1].planned, sessions[-1].date) == (d("2027-02-09"), d("2027-02-12"))
+    assert not sessions[-1].off_weekdays
 
 
 def test_closure_reason_prefers_skip_then_holiday_then_weekday(be_calendar):
@@ -377,14 +389,30 @@ def test_a_closure_run_longer_than_the_search_limit_is_refused():
 def test_a_closure_run_just_inside_the_search_limit_is_bridged():
     start = d("2027-01-05")
     run = MAX_SEARCH_DAYS - 1
-    closed = {start + timedelta(days=i): "date skipped (--skip)" for i in range(run)}
+    # The run starts the day after the first session: the sessions planned inside it stack up after it.
+    closed = {start + timedelta(days=1 + i): "date skipped (--skip)" for i in range(run)}
     sessions = schedule(
         start, (TUE, FRI), IV_TWICE, ClinicCalendar(closed_weekdays=frozenset(), closed_dates=closed), d("2027-02-05")
     )
-    assert sessions[0].date == start + timedelta(days=run)
-    assert len(sessions) == 8
+    assert sessions[0].date == start
+    sessions = sessions[1:]
+    assert sessions[0].date == start + timedelta(days=run + 1)
+    assert len(sessions) == 7
     gaps = [(b.date - a.date).days for a, b in pairwise(sessions)]
-    assert gaps == [2] * 7  # the stacked sessions keep exactly the minimum gap
+    assert gaps[:5] == [2] * 5  # the stacked sessions keep exactly the minimum gap
+    assert sessions[-1].date.weekday() in (TUE, FRI)  # the last has no next session: a session weekday
+
+
+def test_a_course_whose_start_is_closed_starts_on_the_next_open_session_weekday():
+    start = d("2027-01-05")
+    closed = {start + timedelta(days=i): "date skipped (--skip)" for i in range(10)}
+    calendar = ClinicCalendar(closed_weekdays=frozenset(), closed_dates=closed)
+    sessions = schedule(start, (TUE, FRI), IV_TWICE, calendar, d("2027-02-05"))
+    assert sessions[0].date == sessions[0].planned == d("2027-01-15")  # Friday, the pattern anchors there
+    assert not any(s.moved_from for s in sessions)
+    note = late_start_note(start, (TUE, FRI), calendar, sessions[0].date)
+    assert note.startswith("First session Fri 2027-01-15, 10 days after --start Tue 2027-01-05")
+    assert "Tue 2027-01-05 is closed (date skipped (--skip))" in note and "Fri 2027-01-08 is closed" in note
 
 
 def test_search_limit_error_names_the_date_the_search_started_from():
@@ -603,7 +631,7 @@ def courses(draw, with_holidays: bool = False):
     closed = draw(st.frozensets(st.integers(0, 6), max_size=6))
     # Any closed set that leaves at least one weekday open, listed or not (issue 3).
     weeks = draw(st.integers(1, 60))
-    end = horizon(course_first_day(start, weekdays[0]), weeks)
+    end = horizon(first_session_day(start, weekdays), weeks)
     skip_offsets = draw(st.lists(st.integers(0, (end - start).days + 60), max_size=25, unique=True))
     skips = {start + timedelta(days=o): "date skipped (--skip)" for o in skip_offsets}
     return phases, start, weekdays, closed, skips, end
@@ -627,7 +655,11 @@ def _has_long_closure(calendar: ClinicCalendar, start: date, last: date) -> bool
 
 
 def check_schedule_properties(phases, start, weekdays, calendar, end):
-    reference = schedule(start, weekdays, phases, ALL_OPEN, end)
+    # The course is anchored on its first open session weekday (issue 13); from there the planned
+    # dates are those of the same course on an always-open calendar.
+    anchor = first_session_day(start, weekdays, calendar)
+    end += anchor - first_session_day(start, weekdays)  # weeks count from the first session, as in build_plan
+    reference = schedule(anchor, weekdays, phases, ALL_OPEN, end)
     try:
         sessions = schedule(start, weekdays, phases, calendar, end)
     except InputError as error:
@@ -660,11 +692,42 @@ def check_schedule_properties(phases, start, weekdays, calendar, end):
         if previous is not None:
             assert s.date > previous.date  # strictly increasing
             assert (s.date - previous.date).days >= min_gap[s.phase]
-            # Moves only as far as it must: the first open day on or after both bounds.
-            assert s.date == _next_open(max(s.planned, previous.date + timedelta(days=min_gap[s.phase])), calendar)
+            low = max(s.planned, previous.date + timedelta(days=min_gap[s.phase]))
         else:
-            assert s.date == _next_open(s.planned, calendar)
+            low = s.planned
+        if calendar.closure(s.planned) is None:
+            # Pushed by the gap only (or not moved): as far as it must, the first open day.
+            assert s.date == _next_open(low, calendar)
+        else:
+            # Moved off a closed day (issue 13): the first open session weekday that leaves the next
+            # planned session its gap, else the first open day.
+            index = s.n - 1
+            latest = low + timedelta(days=6)
+            if index + 1 < len(sessions):
+                following = sessions[index + 1]
+                latest = min(latest, following.planned - timedelta(days=min_gap[following.phase]))
+            on_weekdays = [
+                low + timedelta(days=k)
+                for k in range((latest - low).days + 1)
+                if (low + timedelta(days=k)).weekday() in weekdays and calendar.closure(low + timedelta(days=k)) is None
+            ]
+            assert s.date == (on_weekdays[0] if on_weekdays else _next_open(low, calendar))
+        assert s.off_weekdays == (s.date != s.planned and s.date.weekday() not in weekdays)
         previous = s
+    # The first session is on the first open session weekday on or after the start, when there is one.
+    open_session_days = [
+        start + timedelta(days=k)
+        for k in range(MAX_SEARCH_DAYS)
+        if (start + timedelta(days=k)).weekday() in weekdays and calendar.closure(start + timedelta(days=k)) is None
+    ]
+    if open_session_days:
+        assert sessions[0].date == sessions[0].planned == open_session_days[0]
+        assert (late_start_note(start, weekdays, calendar, sessions[0].date) is None) == (sessions[0].date == start)
+    # Every gap that closures changed by 2 days or more is reported, and only those.
+    flagged = {(a.n, b.n) for a, b, _, _ in gap_changes(sessions)}
+    assert flagged == {
+        (a.n, b.n) for a, b in pairwise(sessions) if abs((b.date - a.date).days - (b.planned - a.planned).days) >= 2
+    }
 
 
 @FAST
@@ -699,13 +762,13 @@ def be_calendar_wide() -> ClinicCalendar:
 def test_no_closure_schedule_lands_on_planned_weekdays(start, shape, weeks):
     phases = SHAPES[shape]
     weekdays = (MON, WED, FRI) if shape == "iv-racemic-thrice-weekly" else (TUE, FRI)
-    first = course_first_day(start, weekdays[0])
+    first = min(course_first_day(start, w) for w in weekdays)
     sessions = schedule(start, weekdays, phases, ALL_OPEN, horizon(first, weeks))
     assert sessions[0].date == first and first >= start and (first - start).days < 7
     for s in sessions:
         assert s.date.weekday() in weekdays
         if s.phase in ("maintenance", "continuation", "titration", "trial"):
-            assert s.date.weekday() == weekdays[0]
+            assert s.date.weekday() == first.weekday()  # the first session's weekday anchors the course
             assert (s.date - first).days % 7 == 0
     cont = [s for s in sessions if s.phase == "continuation"]
     step = 14 if shape == "esketamine-trd" else 7

@@ -20,8 +20,9 @@ from ketplan.core.schedule import (
     ClinicCalendar,
     PhaseSpec,
     ScheduledSession,
-    course_first_day,
+    first_session_day,
     schedule,
+    schedule_warnings,
 )
 from ketplan.core.session_doses import (
     SessionDose,
@@ -186,10 +187,11 @@ def build_plan(request: PlanRequest) -> Plan:
     warnings: list[str] = []
     phases, every = _phase_specs(protocol, request.every_weeks)
     weekdays, chosen_by_ketplan = plan_weekdays(request.start, request.weekdays, phases, request.calendar, warnings)
-    first_day = course_first_day(request.start, weekdays[0])
+    first_day = first_session_day(request.start, weekdays, request.calendar)
     end = _horizon_end(request, first_day)
     setting = check_setting(request.setting)
     scheduled = _cut_at_end(schedule(request.start, weekdays, phases, request.calendar, end), end, warnings)
+    warnings.extend(schedule_warnings(request.start, weekdays, request.calendar, scheduled))
     session_doses, weight_doses = _session_doses(request, len(scheduled), warnings)
     weight_dose = weight_doses[0] if weight_doses else None
     sessions, clock_changed = _dated_sessions(request, zone, scheduled, session_doses, weight_doses)

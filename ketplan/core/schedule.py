@@ -3,13 +3,21 @@
 Pure and deterministic: every date comes from the inputs (start date, weekdays, phases,
 closures, horizon). There is no "today" in here.
 
-Rules
-- The course's first day is the first listed weekday on or after the start date; week k of
-  the course begins k weeks after it.
-- A phase with n sessions a week uses the first n listed weekdays of each of its weeks.
-  A phase every w weeks falls on the first listed weekday of every w-th week.
-- A session on a closed day moves to the next open day. A later session moves only as far
-  as it must to stay `min_gap_days` after the one before. No session is ever dropped.
+Rules (issue 13: the order of the weekdays does not matter)
+- The course's first session is on the first open session weekday on or after the start
+  date (`first_session_day`); that weekday anchors the course: week k of the course begins
+  k weeks after the first session.
+- A phase with n sessions a week uses the first n session weekdays of each course week,
+  counted from the anchor. A phase every w weeks falls on the anchor weekday of every w-th week.
+- A session on a closed day moves. It stays on one of the session weekdays when it can: the
+  first open session weekday (within 6 days) that still leaves the next planned session its
+  minimum gap. When there is none it goes to the next open day. A later session on an open
+  day moves only as far as it must to stay `min_gap_days` after the one before. A session
+  that lands on a day that is not a session weekday is marked `off_weekdays`. No session is
+  ever dropped.
+- `schedule_warnings` says when the first session is later than the start date (and why),
+  when a session had to leave the session weekdays, and when closures shortened or lengthened
+  a gap between two sessions by `GAP_CHANGE_DAYS` or more.
 """
 
 from __future__ import annotations
@@ -17,6 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from itertools import pairwise
 
 from ketplan.core.errors import InputError, ref
 
@@ -24,6 +33,8 @@ WEEKDAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 WEEKDAY_LONG = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 MAX_SEARCH_DAYS = 60  # a closure run of this many days or more is a calendar mistake, not a plan
 MAX_COURSE_WEEKS = 156
+_Date = date  # the field `date` below shadows the type inside ScheduledSession
+GAP_CHANGE_DAYS = 2  # a gap this many days shorter or longer than planned is flagged
 
 
 @dataclass(frozen=True)
@@ -66,17 +77,18 @@ class ScheduledSession:
     phase: str
     phase_session: int
     phase_sessions: int
-    planned: date
-    date: date
+    planned: _Date
+    date: _Date
     reason: str | None = None
+    off_weekdays: bool = False  # moved to a day that is not one of the session weekdays
 
     @property
-    def moved_from(self) -> date | None:
+    def moved_from(self) -> _Date | None:
         return self.planned if self.date != self.planned else None
 
 
 def parse_weekdays(text: str, field_name: str = "days") -> tuple[int, ...]:
-    """'tue,fri' -> (1, 4). Order is kept: the first listed day anchors weekly phases."""
+    """'tue,fri' -> (1, 4). Order is kept as typed, but the engine does not depend on it."""
     option = ref(field_name)
     parts = [p.strip().lower() for p in str(text).split(",")]
     if not text or not any(parts):
@@ -95,23 +107,69 @@ def parse_weekdays(text: str, field_name: str = "days") -> tuple[int, ...]:
 
 
 def course_first_day(start: date, first_weekday: int) -> date:
+    """The first `first_weekday` on or after `start`."""
     return start + timedelta(days=(first_weekday - start.weekday()) % 7)
+
+
+def first_weekday_on_or_after(start: date, weekdays: Sequence[int]) -> date:
+    """The first day on or after `start` that falls on one of `weekdays` (in any order)."""
+    if not weekdays:
+        raise InputError(f"{ref('days')} lists no weekday", "days")
+    return min(course_first_day(start, d) for d in weekdays)
+
+
+def first_session_day(start: date, weekdays: Sequence[int], calendar: ClinicCalendar | None = None) -> date:
+    """The first open session weekday on or after `start`, whatever the order of `weekdays`.
+
+    When every session weekday is closed for MAX_SEARCH_DAYS (e.g. --days lists only closed
+    weekdays), the first session weekday on or after `start`: the session then moves."""
+    first = first_weekday_on_or_after(start, weekdays)
+    if calendar is None:
+        return first
+    days = set(weekdays)
+    for offset in range(MAX_SEARCH_DAYS):
+        candidate = start + timedelta(days=offset)
+        if candidate.weekday() in days and calendar.closure(candidate) is None:
+            return candidate
+    return first
+
+
+def week_offsets(anchor: int, weekdays: Sequence[int]) -> list[int]:
+    """Days from the anchor weekday to each session weekday, in course-week order."""
+    return sorted({(d - anchor) % 7 for d in weekdays})
+
+
+def check_weekday_spacing(weekdays: Sequence[int], per_week: int, min_gap: int) -> None:
+    """Refuse weekdays that would put two sessions of a `per_week` phase less than `min_gap`
+    days apart, whichever of them anchors the course."""
+    if per_week < 2 or len(weekdays) < 2:
+        return
+    for anchor in set(weekdays):
+        chosen = week_offsets(anchor, weekdays)[:per_week]
+        points = [*chosen, 7]
+        if min(b - a for a, b in pairwise(points)) < min_gap:
+            shown = ",".join(WEEKDAY_NAMES[d] for d in sorted(set(weekdays)))
+            raise InputError(
+                f"{ref('days')} {shown} puts sessions less than {min_gap} days apart; choose days such as tue,fri or mon,wed,fri",
+                "days",
+            )
 
 
 def planned_dates(
     start: date, weekdays: Sequence[int], phases: Sequence[PhaseSpec], horizon_end: date
 ) -> list[tuple[PhaseSpec, int, date]]:
-    """(phase, week index, planned date) before any closure is applied, in date order."""
-    if not weekdays:
-        raise InputError(f"{ref('days')} lists no weekday", "days")
-    day0 = course_first_day(start, weekdays[0])
-    offsets = [(d - weekdays[0]) % 7 for d in weekdays]
+    """(phase, week index, planned date) before any closure is applied, in date order.
+
+    The course is anchored on the first session weekday on or after `start` (the caller
+    passes the first session's date to anchor it there)."""
+    day0 = first_weekday_on_or_after(start, weekdays)
+    offsets = week_offsets(day0.weekday(), weekdays)
     out: list[tuple[PhaseSpec, int, date]] = []
     week = 0
     for phase in phases:
-        if phase.sessions_per_week is not None and phase.sessions_per_week > len(weekdays):
+        if phase.sessions_per_week is not None and phase.sessions_per_week > len(offsets):
             raise InputError(
-                f"{ref('days')} lists {len(weekdays)} weekday(s) but phase {phase.name!r} needs "
+                f"{ref('days')} lists {len(offsets)} weekday(s) but phase {phase.name!r} needs "
                 f"{phase.sessions_per_week} sessions a week",
                 "days",
             )
@@ -123,8 +181,7 @@ def planned_dates(
         for k in range(0, phase_weeks, step):
             week_start = day0 + timedelta(weeks=week + k)
             if phase.sessions_per_week is not None:
-                chosen = sorted(offsets[: phase.sessions_per_week])
-                for offset in chosen:
+                for offset in offsets[: phase.sessions_per_week]:
                     day = week_start + timedelta(days=offset)
                     if phase.weeks is not None or day <= horizon_end:
                         out.append((phase, week + k, day))
@@ -146,26 +203,40 @@ def schedule(
         raise InputError(f"{ref('closed')} closes every weekday; leave at least one open day", "closed")
     if horizon_end < start:
         raise InputError(f"the plan ends before it starts; check {ref('weeks')} or {ref('until')}", "until")
-    first_day = course_first_day(start, weekdays[0]) if weekdays else start
+    if not weekdays:
+        raise InputError(f"{ref('days')} lists no weekday", "days")
+    first_day = first_session_day(start, weekdays, calendar)
     if (horizon_end - first_day).days > MAX_COURSE_WEEKS * 7:
         raise InputError(f"a plan longer than {MAX_COURSE_WEEKS} weeks is not a plan ketplan makes", "weeks")
-    plan = planned_dates(start, weekdays, phases, horizon_end)
+    plan = planned_dates(first_day, weekdays, phases, horizon_end)
+    session_days = frozenset(weekdays)
     totals: dict[str, int] = {}
     for phase, _, _ in plan:
         totals[phase.name] = totals.get(phase.name, 0) + 1
     seen: dict[str, int] = {}
     sessions: list[ScheduledSession] = []
     previous: ScheduledSession | None = None
-    for phase, _, planned in plan:
+    for index, (phase, _, planned) in enumerate(plan):
         day, reasons = planned, []
-        if calendar.closure(planned):
-            reasons.append(calendar.closure(planned))
+        closure = calendar.closure(planned)
+        if closure:
+            reasons.append(closure)
         if previous is not None and (day - previous.date).days < phase.min_gap_days:
             day = previous.date + timedelta(days=phase.min_gap_days)
             reasons.append(f"keeps the {phase.min_gap_days}-day minimum gap after session {previous.n}")
             if calendar.closure(day) and calendar.closure(day) not in reasons:
                 reasons.append(f"then {day.strftime('%a %d %b')}: {calendar.closure(day)}")
-        day = _next_open_day(day, calendar)
+        if closure:
+            # Moved off a closed day: onto a session weekday when one leaves the next session its gap.
+            following = plan[index + 1] if index + 1 < len(plan) else None
+            latest = day + timedelta(days=6)
+            if following is not None:
+                latest = min(latest, following[2] - timedelta(days=following[0].min_gap_days))
+            day, off = landing_day(day, latest, session_days, calendar)
+        else:
+            # Pushed by the minimum gap only: as little as it must.
+            day = _next_open_day(day, calendar)
+            off = day.weekday() not in session_days
         reason = "; ".join(reasons) if day != planned else None
         seen[phase.name] = seen.get(phase.name, 0) + 1
         session = ScheduledSession(
@@ -176,10 +247,23 @@ def schedule(
             planned=planned,
             date=day,
             reason=reason,
+            off_weekdays=off and day != planned,
         )
         sessions.append(session)
         previous = session
     return sessions
+
+
+def landing_day(day: date, latest: date, session_days: frozenset[int], calendar: ClinicCalendar) -> tuple[date, bool]:
+    """Where a moved session lands: the first open session weekday from `day` to `latest`,
+    else the first open day from `day` (then True: it is off the session weekdays)."""
+    candidate = day
+    while candidate <= latest:
+        if candidate.weekday() in session_days and calendar.closure(candidate) is None:
+            return candidate, False
+        candidate += timedelta(days=1)
+    landed = _next_open_day(day, calendar)
+    return landed, landed.weekday() not in session_days
 
 
 def _next_open_day(day: date, calendar: ClinicCalendar) -> date:
@@ -191,3 +275,69 @@ def _next_open_day(day: date, calendar: ClinicCalendar) -> date:
         f"no open clinic day within {MAX_SEARCH_DAYS} days of {day.isoformat()}; check {ref('closed')}, {ref('skip')} and {ref('holidays')}",
         "skip",
     )
+
+
+def _day(day: date) -> str:
+    return f"{day.strftime('%a')} {day.isoformat()}"
+
+
+def late_start_note(start: date, weekdays: Sequence[int], calendar: ClinicCalendar, first: date) -> str | None:
+    """Why the first session is later than `start`, or None when it is on `start`."""
+    if first <= start:
+        return None
+    days = set(weekdays)
+    closed = []
+    day = start
+    while day < first:
+        if day.weekday() in days:
+            closed.append(f"{_day(day)} is closed ({calendar.closure(day) or 'closed'})")
+        day += timedelta(days=1)
+    pattern = ",".join(WEEKDAY_NAMES[d] for d in sorted(days))
+    gap = (first - start).days
+    why = [f"the session weekdays are {pattern}", *closed]
+    return (
+        f"First session {_day(first)}, {gap} day{'s' if gap != 1 else ''} after --start {_day(start)}: "
+        + "; ".join(why)
+        + "."
+    )
+
+
+def gap_changes(sessions: Sequence[ScheduledSession]) -> list[tuple[ScheduledSession, ScheduledSession, int, int]]:
+    """(earlier, later, actual days, planned days) for each pair of consecutive sessions whose
+    gap closures changed by GAP_CHANGE_DAYS or more."""
+    out = []
+    for a, b in pairwise(sessions):
+        actual, planned = (b.date - a.date).days, (b.planned - a.planned).days
+        if abs(actual - planned) >= GAP_CHANGE_DAYS:
+            out.append((a, b, actual, planned))
+    return out
+
+
+def schedule_warnings(
+    start: date, weekdays: Sequence[int], calendar: ClinicCalendar, sessions: Sequence[ScheduledSession]
+) -> list[str]:
+    """What a coordinator must know about the dates: a late first session, sessions moved off
+    the session weekdays, and gaps that closures shortened or lengthened."""
+    if not sessions:
+        return []
+    out = []
+    note = late_start_note(start, weekdays, calendar, sessions[0].date)
+    if note:
+        out.append(note)
+    pattern = ",".join(WEEKDAY_NAMES[d] for d in sorted(set(weekdays)))
+    off = [s for s in sessions if s.off_weekdays]
+    if off:
+        shown = ", ".join(f"{s.n} ({_day(s.date)})" for s in off[:8]) + (", ..." if len(off) > 8 else "")
+        out.append(
+            f"Moved off the session weekdays ({pattern}): session(s) {shown}; no open {pattern} day "
+            "left the next session its minimum gap."
+        )
+    changes = gap_changes(sessions)
+    if changes:
+        parts = []
+        for a, b, actual, planned in changes[:8]:
+            kind = "shortened" if actual < planned else "lengthened"
+            parts.append(f"sessions {a.n}-{b.n} {actual} days apart (planned {planned}, {kind})")
+        more = ", ..." if len(changes) > 8 else ""
+        out.append(f"Gaps changed by closures: {', '.join(parts)}{more}. Check them against the protocol.")
+    return out

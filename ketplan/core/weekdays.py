@@ -6,7 +6,7 @@ from datetime import date
 from itertools import combinations, pairwise
 
 from ketplan.core.errors import InputError, ref
-from ketplan.core.schedule import WEEKDAY_NAMES, ClinicCalendar, PhaseSpec
+from ketplan.core.schedule import WEEKDAY_NAMES, ClinicCalendar, PhaseSpec, check_weekday_spacing, first_session_day
 
 
 def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: frozenset[int]) -> tuple[int, ...]:
@@ -51,17 +51,27 @@ def plan_weekdays(
             "closed",
         )
     if given is None:
-        weekdays = choose_weekdays(start, multi, min_gap, calendar.closed_weekdays)
+        # Anchored on the first open day on or after --start (a holiday start is not a session).
+        first_open = first_session_day(start, range(7), calendar)
+        weekdays = choose_weekdays(first_open, multi, min_gap, calendar.closed_weekdays)
     else:
         _check_weekdays(given)
         weekdays = tuple(given)
-        _check_weekday_gaps(weekdays[:multi], min_gap)
-    closed_listed = [WEEKDAY_NAMES[d] for d in weekdays if d in calendar.closed_weekdays]
-    if closed_listed:
-        warnings.append(
-            f"--days lists {','.join(closed_listed)}, a day the clinic is closed: those sessions move to the next open day."
-        )
+        _refuse_closed_weekdays(weekdays, calendar.closed_weekdays)
+        # The order of --days does not matter (issue 13): any of them may anchor the course.
+        check_weekday_spacing(weekdays, multi, min_gap)
     return weekdays, given is None
+
+
+def _refuse_closed_weekdays(days: tuple[int, ...], closed: frozenset[int]) -> None:
+    listed = [WEEKDAY_NAMES[d] for d in days if d in closed]
+    if listed:
+        open_days = ",".join(WEEKDAY_NAMES[d] for d in range(7) if d not in closed)
+        raise InputError(
+            f"{ref('days')} lists {','.join(listed)}, a day the clinic is closed (open days: {open_days}); "
+            f"choose open days, or change the clinic's open days ({ref('closed')})",
+            "days",
+        )
 
 
 def _check_weekdays(days) -> None:
