@@ -13,3 +13,11 @@ def runner() -> CliRunner:
     Recent Typer/Click runners always separate the two streams; `result.output` is the mix.
     """
     return CliRunner()
+
+
+@pytest.fixture(autouse=True)
+def _no_clinic_profile(monkeypatch, tmp_path_factory):
+    """No test reads the clinic profile of the machine it runs on (issue 13): XDG_CONFIG_HOME
+    points to an empty folder and KETPLAN_CLINIC is unset, for CliRunner and subprocesses."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
+    monkeypatch.delenv("KETPLAN_CLINIC", raising=False)

@@ -479,7 +479,12 @@ PLAN_CASES = [
     case("plan-stamp-year-1", [*NASAL, "--format", "ics", "--stamp", "0001-01-01T00:00:00Z"], "--stamp", "1970"),
     # --roster / --output-dir: refused combinations
     case("plan-roster-with-patient-options", ["plan", "--roster", "{roster}", "--route", "iv"], "--roster", "--route"),
-    case("plan-roster-format-table", ["plan", "--roster", "{roster}", "--format", "table"], "--roster", "jsonl"),
+    case(
+        "plan-roster-skip-existing-jsonl",
+        ["plan", "--roster", "{roster}", "--skip-existing"],
+        "--skip-existing",
+        "--format ics",
+    ),
     case("plan-roster-format-json", ["plan", "--roster", "{roster}", "--format", "json"], "--roster", "jsonl"),
     case("plan-roster-ics-without-dir", ["plan", "--roster", "{roster}", "--format", "ics"], "--output-dir"),
     case(
@@ -492,6 +497,22 @@ PLAN_CASES = [
     case("plan-roster-folder", ["plan", "--roster", "{folder}"], "--roster", "folder"),
     case("plan-roster-empty-name", ["plan", "--roster", ""], "--roster", "CSV"),
     case("plan-output-dir-without-roster", [*NASAL, "--output-dir", "{folder}"], "--output-dir", "--roster"),
+    # --clinic, --skip-existing, IV preparation, ranges (issue 13)
+    case("plan-clinic-missing-file", [*NASAL, "--clinic", "/nonexistent/clinic.toml"], "--clinic", "no such file"),
+    case("plan-clinic-folder", [*NASAL, "--clinic", "{folder}"], "--clinic", "folder"),
+    case("plan-clinic-empty", [*NASAL, "--clinic", ""], "--clinic", "none"),
+    case("plan-clinic-malformed", [*NASAL, "--clinic", "{malformed}"], "malformed.toml:", "not valid TOML"),
+    case("plan-clinic-not-utf8", [*NASAL, "--clinic", "{latin1}"], "latin1.toml", "UTF-8"),
+    case("plan-clinic-unknown-key", [*NASAL, "--clinic", "{unknown_key}"], "unknown_key.toml:", "unknown key"),
+    case("plan-skip-existing-one-plan", [*NASAL, "--skip-existing"], "--skip-existing", "--roster"),
+    case("plan-concentration-nasal", [*NASAL, "--concentration", "10"], "--concentration", "nasal spray"),
+    case("plan-final-volume-oral", [*ORAL, "--final-volume", "100"], "--final-volume", "IV"),
+    case("plan-minutes-oral", [*ORAL, "--minutes", "40"], "--minutes", "IV"),
+    case("plan-concentration-too-strong", [*IV, "--concentration", "200"], "--concentration", "100 mg/mL"),
+    case("plan-final-volume-zero", [*IV, "--final-volume", "0"], "--final-volume"),
+    case("plan-skip-range-backwards", [*NASAL, "--skip", "2027-01-01..2026-12-28"], "--skip", "ends before"),
+    case("plan-skip-range-bad-end", [*NASAL, "--skip", "2026-12-28..2027-13-01"], "--skip"),
+    case("plan-days-on-a-closed-day", [*NASAL, "--days", "tue,sat"], "--days", "closed"),
     # unknown options, extra arguments
     case("plan-unknown-option", [*NASAL, "--bogus"], "--bogus"),
     case("plan-extra-argument", [*NASAL, "extra"], "extra"),

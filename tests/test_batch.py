@@ -52,8 +52,22 @@ TYPED = {
         "--holidays",
         "BE",
     ],
-    "P02": ["--route", "iv", "--start", "2026-12-07", "--weight", "70kg", "--weeks", "4", "--tz", "America/New_York"],
-    "P03": ["--route", "oral", "--start", "2026-12-07", "--weight", "80kg", "--weeks", "4"],
+    # A row without a label is labelled with its id (issue 13: distinct calendar UIDs).
+    "P02": [
+        "--route",
+        "iv",
+        "--start",
+        "2026-12-07",
+        "--weight",
+        "70kg",
+        "--weeks",
+        "4",
+        "--tz",
+        "America/New_York",
+        "--label",
+        "P02",
+    ],
+    "P03": ["--route", "oral", "--start", "2026-12-07", "--weight", "80kg", "--weeks", "4", "--label", "P03"],
     "P04": ["--route", "iv", "--start", "2026-12-07", "--weeks", "4"],
 }
 
@@ -127,7 +141,12 @@ def test_csv_has_an_id_column_and_the_typed_rows(runner, tmp_path):
     for patient in ("P01", "P02", "P03"):
         typed = plan(runner, *TYPED[patient], "--format", "csv")
         expected = list(csv.DictReader(io.StringIO(typed.stdout)))
-        assert [{k: v for k, v in r.items() if k != "id"} for r in rows if r["id"] == patient] == expected
+        mine = [r for r in rows if r["id"] == patient]
+        assert [{k: v for k, v in r.items() if k not in ("id", "warnings")} for r in mine] == expected
+        # The plan's warnings, on the patient's first session row (issue 13).
+        warnings = json.loads(plan(runner, *TYPED[patient], "--format", "json").stdout)["warnings"]
+        assert mine[0]["warnings"] == " | ".join(warnings) and warnings
+        assert all(r["warnings"] == "" for r in mine[1:])
     assert result.stdout.count("\nn,") == 0 and result.stdout.startswith("id,n,date,")  # one header
 
 
@@ -135,8 +154,12 @@ def test_csv_output_quotes_like_the_single_plan_csv(runner, tmp_path):
     result = plan(runner, "--roster", roster_file(tmp_path, HEADER + GOOD_1), "--format", "csv")
     typed = plan(runner, *TYPED["P01"], "--format", "csv")
     assert result.exit_code == 0
-    body = [line.split(",", 1)[1] for line in result.stdout.splitlines()]
-    assert body == typed.stdout.splitlines()
+    lines, typed_lines = result.stdout.splitlines(), typed.stdout.splitlines()
+    # Byte for byte, less the id column and the last column (warnings: empty after session 1).
+    assert lines[0] == "id," + typed_lines[0] + ",warnings"
+    assert [line.split(",", 1)[1].removesuffix(",") for line in lines[2:]] == typed_lines[2:]
+    records = list(csv.reader(io.StringIO(result.stdout)))
+    assert records[1][1:-1] == next(iter(list(csv.reader(io.StringIO(typed.stdout)))[1:]))
 
 
 # --------------------------------------------------------------------------- ics into a folder
@@ -179,7 +202,9 @@ def test_ics_writes_one_file_per_id_no_clobber_without_force(runner, tmp_path):
         str(out),
         "--force",
     )
-    assert (forced.exit_code, forced.stderr) == (0, "")
+    assert forced.exit_code == 0
+    # Warnings reach the user of an ics roster as a stderr summary (issue 13), and nothing else.
+    assert forced.stderr and all(line.startswith("ketplan: warning: ") for line in forced.stderr.splitlines())
     assert (out / "P01.ics").read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
 
@@ -192,12 +217,12 @@ def test_ics_writes_one_file_per_id_no_clobber_without_force(runner, tmp_path):
         (["--format", "ics", "--output-dir", "OUT", "--output", "-"], "give --output-dir DIR, not --output"),
         (["--format", "ics", "--output-dir", "missing"], "--output-dir missing does not exist"),
         (["--output-dir", "OUT"], "--output-dir is only for --roster --format ics"),
-        (["--format", "table"], "--roster writes --format jsonl (the default), csv or ics, not table"),
-        (["--format", "json"], "--roster writes --format jsonl (the default), csv or ics, not json"),
+        (["--format", "json"], "--roster writes --format table, jsonl (the default), csv or ics, not json"),
+        (["--skip-existing"], "--skip-existing is for --roster --format ics"),
         (["--start", "2026-12-01"], "--roster cannot be combined with --start"),
         (["--route", "iv", "--weight", "70kg"], "--roster cannot be combined with --route, --weight"),
-        (["--skip", "2026-12-24"], "--roster cannot be combined with --skip"),
-        (["--tz", "UTC"], "--roster cannot be combined with --tz"),
+        (["--weeks", "4"], "--roster cannot be combined with --weeks"),
+        (["--label", "P01", "--tz", "UTC"], "--roster cannot be combined with --label: per-patient"),
         (["--mg-per-kg", "0.5"], "--roster cannot be combined with --mg-per-kg"),
     ],
 )
@@ -406,7 +431,8 @@ def test_every_column_is_an_option_and_skip_takes_dates(runner, tmp_path):
 
 def test_the_columns_are_exactly_the_plan_options():
     # weight_kg / weight_lb are the weight option with its unit named in the header.
-    assert set(ALLOWED_COLUMNS) == {f.name for f in fields(PlanOptions)} | {"id", "weight_kg", "weight_lb"}
+    options = {f.name for f in fields(PlanOptions) if f.name != "row_id"}
+    assert set(ALLOWED_COLUMNS) == options | {"id", "weight_kg", "weight_lb"}
     assert REQUIRED_COLUMNS == ("id", "route", "start")
 
 

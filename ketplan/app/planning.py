@@ -7,8 +7,8 @@ validated exactly like the same options typed on the command line.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from datetime import date
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
 
 from ketplan.core.dates import parse_clock, parse_iso_date
 from ketplan.core.dosing import Sex, WeightBasis
@@ -16,6 +16,7 @@ from ketplan.core.errors import InputError, KetplanError, quoted, ref
 from ketplan.core.schedule import parse_weekdays
 
 ROUTES = ("intranasal", "iv", "im", "sc", "oral")
+MAX_SKIP_RANGE_DAYS = 366
 LABEL_PATTERN = re.compile(r"[^\x00-\x1f\x7f=+@-][^\x00-\x1f\x7f]{0,39}")  # no formula start: CSV-safe
 
 
@@ -46,6 +47,19 @@ class PlanOptions:
     label: str | None = None
     screen_every: int | None = None
     setting: str | None = None
+    concentration: float | None = None
+    final_volume: float | None = None
+    minutes: float | None = None
+    # Not an option: a roster row's id, the plan's label when the row gives none (so that two
+    # rows never share calendar UIDs).
+    row_id: str | None = field(default=None, compare=False)
+
+
+# The fields of PlanOptions that are `ketplan plan` options.
+def option_names() -> tuple[str, ...]:
+    from dataclasses import fields
+
+    return tuple(f.name for f in fields(PlanOptions) if f.name != "row_id")
 
 
 def check_label(label: str | None) -> str | None:
@@ -76,6 +90,7 @@ def _closed_weekdays(text: str | None) -> frozenset[int]:
 
 
 def _skip_dates(values: list[str]) -> list[date]:
+    """--skip values: dates and inclusive ranges (2026-12-28..2027-01-01), comma-separated."""
     days: list[date] = []
     for value in values:
         parts = [part for part in str(value).split(",") if part.strip()]
@@ -84,15 +99,33 @@ def _skip_dates(values: list[str]) -> list[date]:
                 f"{ref('skip')} is empty; give a closed date as YYYY-MM-DD, e.g. {ref('skip')} 2026-12-24", "skip"
             )
         for part in parts:
-            days.append(parse_iso_date(part, "skip"))
+            if ".." in part:
+                first_text, _, last_text = part.partition("..")
+                first, last = parse_iso_date(first_text, "skip"), parse_iso_date(last_text, "skip")
+                if last < first:
+                    raise InputError(
+                        f"{ref('skip')} {quoted(part.strip())}: the range ends before it starts (FIRST..LAST)", "skip"
+                    )
+                if (last - first).days >= MAX_SKIP_RANGE_DAYS:
+                    raise InputError(
+                        f"{ref('skip')} {quoted(part.strip())}: a closure of {MAX_SKIP_RANGE_DAYS} days or more is "
+                        "not a closure ketplan plans around",
+                        "skip",
+                    )
+                days.extend(first + timedelta(days=k) for k in range((last - first).days + 1))
+            else:
+                days.append(parse_iso_date(part, "skip"))
     return days
 
 
 def _holidays(code: str | None) -> str | None:
     if code is not None and not str(code).strip():
         raise InputError(
-            f"{ref('holidays')} is empty; give a country or subdivision code such as BE, US or US-NY", "holidays"
+            f"{ref('holidays')} is empty; give a country or subdivision code such as BE, US or US-NY, or none",
+            "holidays",
         )
+    if code is not None and str(code).strip().lower() == "none":
+        return None  # e.g. to switch off the clinic profile's holidays for one plan
     return code
 
 
@@ -128,12 +161,22 @@ def resolve_protocol(route: str | None, reference: str | None):
     return protocol
 
 
-def plan_request_from_text(options: PlanOptions, *, default_zone: str):
+def plan_request_from_text(options: PlanOptions, *, default_zone: str, profile=None, origins=None):
+    return _request(options, default_zone=default_zone, profile=profile, origins=origins)[0]
+
+
+def _request(options: PlanOptions, *, default_zone: str, profile=None, origins=None):
+    """The PlanRequest for `options` and the settings in effect (ketplan.app.settings)."""
+    from ketplan.app.settings import resolve
     from ketplan.core.plan import PlanRequest, check_start
+    from ketplan.core.protocol import WeightDose
     from ketplan.core.units import parse_height, parse_weight
     from ketplan.io.clinic_calendar import clinic_calendar
 
     protocol = resolve_protocol(options.route, options.protocol)
+    iv = isinstance(protocol.dose, WeightDose) and protocol.route.value == "iv"
+    effective = resolve(options, profile, machine_zone=default_zone, iv=iv, origins=origins)
+    options = effective.options
     if options.start is None:
         raise InputError(f"{ref('start')} is required (YYYY-MM-DD)", "start")
     start = parse_iso_date(options.start, "start")
@@ -149,7 +192,14 @@ def plan_request_from_text(options: PlanOptions, *, default_zone: str):
     closed = _closed_weekdays(options.closed)
     # Holiday tables for the years a plan can reach (at most 156 weeks, plus shifts).
     calendar = clinic_calendar(closed, skip, _holidays(options.holidays), (start.year, start.year + 4))
-    return PlanRequest(
+    if effective.closures:
+        # The profile's closed dates, with their reasons (a --skip on the same day wins).
+        calendar = replace(
+            calendar,
+            closed_dates={**{d: f"closed: {r}" for d, r in effective.closures.items()}, **calendar.closed_dates},
+        )
+    label = check_label(options.label) if options.label is not None else options.row_id
+    request = PlanRequest(
         protocol=protocol,
         start=start,
         timezone=options.tz if options.tz is not None else default_zone,
@@ -158,7 +208,7 @@ def plan_request_from_text(options: PlanOptions, *, default_zone: str):
         weeks=options.weeks,
         until=until,
         calendar=calendar,
-        label=check_label(options.label),
+        label=label,
         dose_mg=options.dose,
         first_dose_mg=options.first_dose,
         every_weeks=options.every,
@@ -172,13 +222,22 @@ def plan_request_from_text(options: PlanOptions, *, default_zone: str):
         age=options.age,
         screen_every_weeks=options.screen_every,
         setting=options.setting if options.setting is not None else "outpatient",
+        concentration_mg_per_ml=options.concentration,
+        final_volume_ml=options.final_volume,
+        infusion_minutes=options.minutes,
     )
+    return request, effective
 
 
-def plan_from_text(options: PlanOptions, *, default_zone: str):
+def plan_from_text(options: PlanOptions, *, default_zone: str, profile=None, origins=None):
+    """A Plan for `options` (command line or roster row), with the clinic profile `profile`
+    (a LoadedProfile or None) filling in what they do not set."""
     from ketplan.core.plan import build_plan
 
-    return build_plan(plan_request_from_text(options, default_zone=default_zone))
+    request, effective = _request(options, default_zone=default_zone, profile=profile, origins=origins)
+    plan = build_plan(request)
+    extra = [w for w in effective.warnings() if w not in plan.warnings]
+    return replace(plan, warnings=(*plan.warnings, *extra)) if extra else plan
 
 
 def _enum(kind, value: str | None, field_name: str):

@@ -58,11 +58,14 @@ OPTIONAL_COLUMNS = (
     # The weight's unit in the header, a plain number in the cells (instead of `weight`).
     "weight_kg",
     "weight_lb",
+    "concentration",
+    "final_volume",
+    "minutes",
 )
 WEIGHT_COLUMNS = {"weight": "", "weight_kg": "kg", "weight_lb": "lb"}
 ALLOWED_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 INT_COLUMNS = frozenset({"weeks", "dose", "first_dose", "every", "age", "screen_every"})
-FLOAT_COLUMNS = frozenset({"mg_per_kg"})
+FLOAT_COLUMNS = frozenset({"mg_per_kg", "concentration", "final_volume", "minutes"})
 
 MAX_ID_LENGTH = 64
 # The id names the patient's file in --output-dir and starts a CSV cell: letters, digits,
@@ -366,10 +369,12 @@ class RowOutcome:
     id: str | None
     error: str | None = None
     unreadable: bool = False
+    warnings: tuple[str, ...] = ()  # the plan's own warnings, less its protocol's standing ones
+    skipped: bool = False  # --skip-existing: the row's output file was already there
 
     @property
     def planned(self) -> bool:
-        return self.error is None
+        return self.error is None and not self.skipped
 
     @property
     def who(self) -> str:
@@ -383,8 +388,12 @@ class BatchResult:
     planned: int = 0
     failed: int = 0
     failed_lines: tuple[int, ...] = ()
+    skipped: int = 0
 
     def add(self, outcome: RowOutcome) -> None:
+        if outcome.skipped:
+            self.skipped += 1
+            return
         if outcome.planned:
             self.planned += 1
             return
@@ -402,6 +411,9 @@ def run_roster(
     force: bool = False,
     render_options: RenderOptions | None = None,
     default_zone: str | None = None,
+    command_line=None,
+    profile=None,
+    skip_existing: bool = False,
 ) -> Iterator[RowOutcome]:
     """Plan every row of the roster `spec` (a path or '-'), writing as it goes, and yield each
     row's outcome as soon as it is known (the caller decides how to show it).
@@ -410,7 +422,15 @@ def run_roster(
     `output_dir/ID.ics` per patient. A failure of the batch's own output (OutputError) or of the
     roster itself (InputError) stops the batch; an `output` file is then not created. The output
     file is committed when the generator is exhausted, and abandoned if it is closed early.
+
+    `command_line` (PlanOptions) holds clinic-wide options that win over each row's cells;
+    `profile` (a LoadedProfile) fills in what neither sets (ketplan.app.settings). A row without
+    a label is labelled with its id, so two rows never share calendar UIDs. `skip_existing`
+    (one-file-per-row formats only) passes over the rows whose ID.ics is already in `output_dir`.
     """
+    from dataclasses import replace
+
+    from ketplan.app.settings import overlay
     from ketplan.export.formats import ROSTER, RenderOptions
 
     if ROSTER not in chosen.subjects:
@@ -441,14 +461,27 @@ def run_roster(
                 sink.write(header)
                 header_written = True
             message = row.error
+            warnings: tuple[str, ...] = ()
+            if (
+                message is None
+                and skip_existing
+                and output_dir is not None
+                and (output_dir / f"{row.id}.{chosen.name}").exists()
+            ):
+                yield RowOutcome(row.line, row.id, skipped=True)
+                continue
             if message is None:
                 try:
-                    write_plan(sink, row.id, plan_from_text(row.options, default_zone=default_zone))
+                    options = replace(overlay(row.options, command_line), row_id=row.id)
+                    plan = plan_from_text(options, default_zone=default_zone, profile=profile)
+                    write_plan(sink, row.id, plan)
+                    standing = {note.text for note in plan.protocol.warnings}  # the same for every patient
+                    warnings = tuple(w for w in plan.warnings if w not in standing)
                 except KetplanError as error:
                     if isinstance(error, OutputError) and sink is not None:
                         raise  # the batch's own output cannot be written: stop
                     message = error.spelled(spell_in_roster)
-            yield RowOutcome(row.line, row.id, message, row.unreadable)
+            yield RowOutcome(row.line, row.id, message, row.unreadable, warnings=warnings)
         if header and not header_written:
             sink.write(header)  # a header-only roster: a header-only CSV
         if sink is not None:

@@ -36,12 +36,16 @@ PLAN_EPILOG = (
 ROSTER_HELP = (
     "Plan many patients in one run from a CSV file ('-' for stdin), one row per patient. Header: id, route, "
     "start (required) and any of weight (or weight_kg / weight_lb: the unit in the header, a plain number in the cells), protocol, days, time, tz, weeks, until, dose, first_dose, every, "
-    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every, setting (the options of "
+    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every, setting, concentration, "
+    "final_volume, minutes (the options of "
     "the same names; an empty cell is an option not given); any other column is refused. id: 1-64 ASCII letters, "
     "digits, '.', '_' or '-' (it names the output file). Output streams row by row: --format jsonl "
-    "(default; one plan per line with its id), csv (one row per session with an id column) or ics (one "
-    "ID.ics per patient in --output-dir). A bad row is reported on stderr with its line and id and the "
-    "others are still planned; the exit code is then 2. Not combinable with per-patient options."
+    "(default; one plan per line with its id), csv (one row per session with an id column and a warnings "
+    "column), table (one line per patient) or ics (one ID.ics per patient in --output-dir). A row without a "
+    "label is labelled with its id. A bad row is reported on stderr with its line and id and the others are "
+    "still planned; the exit code is then 2. Clinic-wide options (--tz, --days, --closed, --skip, --holidays, "
+    "--time, --concentration, --final-volume, --minutes, --clinic) apply to every row, over its cells; "
+    "per-patient options are refused."
 )
 
 
@@ -83,7 +87,8 @@ def plan_command(
     days: str | None = typer.Option(
         None,
         "--days",
-        help="Session weekdays, e.g. tue,fri or mon,wed,fri; the first listed day anchors weekly phases. Default: chosen from --start and shown.",
+        help="Session weekdays, e.g. tue,fri or mon,wed,fri, in any order; the first session is on the first of them "
+        "on or after --start. Must be open days. Default: chosen from --start and shown.",
         rich_help_panel=CALENDAR,
         metavar=METAVARS["days"],
     ),
@@ -97,7 +102,8 @@ def plan_command(
     tz: str | None = typer.Option(
         None,
         "--tz",
-        help="IANA time zone, e.g. Europe/Brussels (default: this machine's zone).",
+        help="IANA time zone, e.g. Europe/Brussels (default: the clinic profile's timezone, else this machine's "
+        "zone, which TZ sets; the plan then warns).",
         rich_help_panel=CALENDAR,
         metavar=METAVARS["tz"],
     ),
@@ -174,21 +180,23 @@ def plan_command(
     closed: str | None = typer.Option(
         None,
         "--closed",
-        help="Weekdays the clinic is closed (default sat,sun; 'none' for none).",
+        help="Weekdays the clinic is closed (default: the clinic profile's open_days, else sat,sun; 'none' for none).",
         rich_help_panel=CALENDAR,
         metavar=METAVARS["closed"],
     ),
     skip: list[str] | None = typer.Option(
         None,
         "--skip",
-        help="A closed date, YYYY-MM-DD; repeat the option or separate dates with commas.",
+        help="A date the clinic is closed, YYYY-MM-DD, or a range 2026-12-28..2027-01-01 (inclusive); repeat the "
+        "option or separate with commas. Adds to the clinic profile's closed_dates.",
         rich_help_panel=CALENDAR,
         metavar=METAVARS["skip"],
     ),
     holidays: str | None = typer.Option(
         None,
         "--holidays",
-        help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ...",
+        help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ... ('none': no holidays). "
+        "See what a code closes: ketplan clinic holidays US-NY --year 2027.",
         autocompletion=complete_holiday_codes,
         rich_help_panel=CALENDAR,
         metavar=METAVARS["holidays"],
@@ -216,6 +224,43 @@ def plan_command(
         help="outpatient (default) or inpatient. Inpatient settings do not enrol patients in the esketamine REMS or submit monitoring forms, so those checkpoints are left out.",
         rich_help_panel=CALENDAR,
         metavar="outpatient|inpatient",
+    ),
+    concentration: float | None = typer.Option(
+        None,
+        "--concentration",
+        help="Vial strength in mg/mL for racemic ketamine (IV, IM, SC): 10, 50 or 100 (default: the clinic "
+        "profile's, else the protocol's). Every session's volume to draw uses it.",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["concentration"],
+    ),
+    final_volume: float | None = typer.Option(
+        None,
+        "--final-volume",
+        help="IV: total infusion volume in mL after dilution (local policy; default: the clinic profile's, else 100).",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["final_volume"],
+    ),
+    minutes: float | None = typer.Option(
+        None,
+        "--minutes",
+        help="IV: infusion length in minutes (default: the clinic profile's, else 40).",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["minutes"],
+    ),
+    clinic: str | None = typer.Option(
+        None,
+        "--clinic",
+        help="Clinic profile (TOML) with the clinic's defaults; 'none' for none. Default: KETPLAN_CLINIC, else "
+        "$XDG_CONFIG_HOME/ketplan/clinic.toml if it exists. See ketplan clinic show.",
+        rich_help_panel=CALENDAR,
+        metavar="FILE|none",
+    ),
+    skip_existing: bool = typer.Option(
+        False,
+        "--skip-existing",
+        help="With --roster --format ics: plan only the rows whose ID.ics is not in --output-dir yet (resume a "
+        "roster that was interrupted).",
+        rich_help_panel=ROSTER,
     ),
     output: str | None = typer.Option(
         None,
@@ -289,15 +334,27 @@ def plan_command(
         label=label,
         screen_every=screen_every,
         setting=setting,
+        concentration=concentration,
+        final_volume=final_volume,
+        minutes=minutes,
     )
     table = table_settings(details, date_format)
+    from ketplan.io.profile import load as load_profile
+
+    profile = load_profile(clinic)
     if roster is not None:
-        _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp, table)
+        _plan_roster(
+            roster, options, output_format, output, output_dir, force, remind, stamp, table, profile, skip_existing
+        )
     else:
-        _plan_one(options, output_format, output, output_dir, force, remind, stamp, table)
+        if skip_existing:
+            from ketplan.core.errors import InputError
+
+            raise InputError("--skip-existing is for --roster --format ics (one file per patient)", "skip_existing")
+        _plan_one(options, output_format, output, output_dir, force, remind, stamp, table, profile)
 
 
-def _plan_one(options, output_format, output, output_dir, force, remind, stamp, table) -> None:
+def _plan_one(options, output_format, output, output_dir, force, remind, stamp, table, profile=None) -> None:
     from ketplan.app.planning import plan_from_text
     from ketplan.cli.output import emit
     from ketplan.core.errors import InputError
@@ -309,7 +366,7 @@ def _plan_one(options, output_format, output, output_dir, force, remind, stamp, 
     formats.check_only_options(chosen, _given(remind, stamp, table))
     reminders, stamp_value = _format_settings(chosen, remind, stamp)
     target = None if output in (None, "-") else _path(output)
-    plan = plan_from_text(options, default_zone=system_zone_name())
+    plan = plan_from_text(options, default_zone=system_zone_name(), profile=profile)
     settings = formats.settings_for(chosen, table)
     from ketplan.cli.terminal import view_settings  # month and html: today, width, colour, clinic
 
@@ -354,20 +411,30 @@ def _format_settings(chosen, remind: str, stamp: str | None):
     return parse_reminders(remind), stamp_from(stamp, os.environ, datetime.now(UTC))
 
 
-def _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp, table) -> None:
-    """`--roster`: many patients, one process; the rows carry the per-patient options."""
-    from dataclasses import fields
-
+def _plan_roster(
+    roster, options, output_format, output, output_dir, force, remind, stamp, table, profile=None, skip_existing=False
+) -> None:
+    """`--roster`: many patients, one process; the rows carry the per-patient options, the
+    command line may give clinic-wide ones (they win over the rows' cells)."""
+    from ketplan.app.planning import option_names
+    from ketplan.app.settings import CLINIC_WIDE
     from ketplan.core.errors import InputError
 
-    given = [f"--{f.name.replace('_', '-')}" for f in fields(options) if getattr(options, f.name) not in (None, [])]
+    given = [
+        f"--{name.replace('_', '-')}"
+        for name in option_names()
+        if name not in CLINIC_WIDE and getattr(options, name) not in (None, [])
+    ]
     if given:
         raise InputError(
-            f"--roster cannot be combined with {', '.join(given)}: per-patient values go in the roster's columns",
+            f"--roster cannot be combined with {', '.join(given)}: per-patient values go in the roster's columns "
+            "(clinic-wide options such as --tz, --days, --closed, --skip, --holidays, --time are accepted)",
             "roster",
         )
     chosen = formats.choose(output_format, formats.ROSTER, what="a roster")
     formats.check_only_options(chosen, _given(remind, stamp, table))
+    if skip_existing and not chosen.one_file_per_row:
+        raise InputError("--skip-existing is for --roster --format ics (one file per patient)", "skip_existing")
     target = folder = None
     if chosen.one_file_per_row:
         from ketplan.app.roster import check_output_dir
@@ -386,33 +453,30 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
     else:
         if output_dir is not None:
             raise InputError(
-                "--output-dir is only for --roster --format ics; jsonl and csv go to stdout or --output FILE",
+                "--output-dir is only for --roster --format ics; jsonl, csv and table go to stdout or --output FILE",
                 "output_dir",
             )
         target = None if output in (None, "-") else _path(output)
     reminders, stamp_value = _format_settings(chosen, remind, stamp)
 
-    from ketplan.app.roster import BatchResult, run_roster, summary
-    from ketplan.cli.errors import say
+    from ketplan.cli.roster_view import run_roster_view
     from ketplan.export.formats import RenderOptions
     from ketplan.io.clinic_calendar import system_zone_name
 
-    result = BatchResult()
-    outcomes = run_roster(
+    settings = formats.settings_for(chosen, table)
+    failed = run_roster_view(
         roster,
         chosen,
         output=target,
         output_dir=folder,
         force=force,
-        render_options=RenderOptions(stamp=stamp_value, reminders=reminders),
+        render_options=RenderOptions(stamp=stamp_value, reminders=reminders, **settings),
         default_zone=system_zone_name(),
+        command_line=options,
+        profile=profile,
+        skip_existing=skip_existing,
     )
-    for outcome in outcomes:
-        result.add(outcome)
-        if not outcome.planned:
-            say(f"roster line {outcome.line} ({outcome.who}): {outcome.error}")
-    if result.failed:
-        say(summary(result))  # one printable line, like every other error
+    if failed:
         raise typer.Exit(ExitStatus.INVALID)
 
 

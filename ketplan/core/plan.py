@@ -65,6 +65,10 @@ class PlanRequest:
     basis: dosing.WeightBasis = dosing.WeightBasis.actual
     age: int | None = None
     screen_every_weeks: int | None = None
+    # racemic ketamine preparation (None: the protocol's value)
+    concentration_mg_per_ml: float | None = None
+    final_volume_ml: float | None = None
+    infusion_minutes: float | None = None
     # "outpatient" (default) or "inpatient": REMS enrolment and monitoring forms are outpatient duties.
     setting: str = "outpatient"
 

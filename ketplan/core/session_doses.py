@@ -100,6 +100,7 @@ def weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None)
         raise InputError(f"{ref('weight')} is required for {protocol.id}: its dose is weight-based (mg/kg)", "weight")
     if mg_per_kg is None:
         mg_per_kg = rule.default_mg_per_kg if request.mg_per_kg is None else request.mg_per_kg
+    _check_preparation(request)
     return dosing.weight_based_dose(
         weight_kg=request.weight_kg,
         weight_entered=request.weight_entered,
@@ -110,11 +111,27 @@ def weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None)
         height_cm=request.height_cm,
         sex=request.sex,
         age=request.age,
-        minutes=rule.infusion_minutes,
-        concentration_mg_per_ml=rule.concentration_mg_per_ml,
-        final_volume_ml=rule.final_volume_ml,
+        minutes=rule.infusion_minutes if request.infusion_minutes is None else request.infusion_minutes,
+        concentration_mg_per_ml=(
+            rule.concentration_mg_per_ml if request.concentration_mg_per_ml is None else request.concentration_mg_per_ml
+        ),
+        final_volume_ml=rule.final_volume_ml if request.final_volume_ml is None else request.final_volume_ml,
         allowed_mg_per_kg=(rule.min_mg_per_kg, rule.max_mg_per_kg),
     )
+
+
+def _check_preparation(request: PlanRequest) -> None:
+    """--concentration is for drawn doses (IV, IM, SC); --final-volume and --minutes for IV
+    infusions. Given for another route they would be ignored silently: refused instead."""
+    route = request.protocol.route.value
+    if request.concentration_mg_per_ml is not None and route not in ("iv", "im", "sc"):
+        raise InputError(
+            f"{ref('concentration')} applies to doses drawn from a vial (IV, IM, SC), not {route} {request.protocol.id}",
+            "concentration",
+        )
+    for value, name in ((request.final_volume_ml, "final_volume"), (request.infusion_minutes, "minutes")):
+        if value is not None and route != "iv":
+            raise InputError(f"{ref(name)} applies to IV infusions, not {route} {request.protocol.id}", name)
 
 
 OLDER_REGIMEN_NOTE = (
@@ -172,6 +189,15 @@ def _later_dose(request: PlanRequest, rule: FixedDose, older_regimen: bool) -> i
 
 def esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warnings: list[str]) -> list[SessionDose]:
     protocol = request.protocol
+    for value, name in (
+        (request.concentration_mg_per_ml, "concentration"),
+        (request.final_volume_ml, "final_volume"),
+        (request.infusion_minutes, "minutes"),
+    ):
+        if value is not None:
+            raise InputError(
+                f"{ref(name)} applies to racemic ketamine drawn from a vial; {protocol.id} is a nasal spray", name
+            )
     if request.mg_per_kg is not None:
         raise InputError(
             f"{ref('mg_per_kg')} applies to weight-based protocols; {protocol.id} uses fixed esketamine doses ({ref('dose')})",

@@ -68,7 +68,7 @@ def _text(records) -> str:
 
 # --------------------------------------------------------------------------- format registry
 
-ROSTER_COLUMNS = ("id", *SESSION_COLUMNS)
+ROSTER_COLUMNS = ("id", *SESSION_COLUMNS, "warnings")  # warnings: on each patient's first session row
 
 
 def render_plan(plan, options) -> str:
@@ -80,5 +80,10 @@ def roster_header() -> str:
 
 
 def render_roster_row(plan, row_id: str, options) -> str:
-    """The plan's sessions, each row starting with the roster row's id."""
-    return _text([row.get(name, "") for name in ROSTER_COLUMNS] for row in session_rows(plan, extra={"id": row_id}))
+    """The plan's sessions, each row starting with the roster row's id; the plan's warnings
+    (joined with ' | ') in the last column of its first session row."""
+    records = []
+    for index, row in enumerate(session_rows(plan, extra={"id": row_id})):
+        row["warnings"] = " | ".join(plan.warnings) if index == 0 else ""
+        records.append([row.get(name, "") for name in ROSTER_COLUMNS])
+    return _text(records)

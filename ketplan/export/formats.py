@@ -69,7 +69,7 @@ FORMATS: dict[str, OutputFormat] = {
             "table",
             "ketplan.export.table_format",
             "a readable table (plain text when stdout is not a terminal)",
-            frozenset({PLAN, DOSE, PROTOCOLS, PROTOCOL}),
+            frozenset({PLAN, ROSTER, DOSE, PROTOCOLS, PROTOCOL}),
             only_options={"details": "what the table shows", "date_format": "dates in tables"},
         ),
         OutputFormat(

@@ -484,11 +484,12 @@ def _dose_line(plan: Plan, s: PlannedSession) -> str:
     d = plan.dose
     text = f"Dose: {_number(s.dose_mg)} mg {p.route.value.upper()}"
     if d is not None:
-        text += (
-            f" = {_number(d.mg_per_kg)} mg/kg × {_number(d.dosing_weight_kg)} kg ({d.dosing_weight_basis} body weight)"
-        )
-        if d.drug_volume_ml is not None and d.concentration_mg_per_ml is not None:
-            text += f"; draw up {_number(d.drug_volume_ml)} mL of {_number(d.concentration_mg_per_ml)} mg/mL"
+        # This session's own dose and volume (a titration changes them), from the plan's vial.
+        per_kg = s.mg_per_kg if s.mg_per_kg is not None else d.mg_per_kg
+        volume = s.drug_volume_ml if s.drug_volume_ml is not None else d.drug_volume_ml
+        text += f" = {_number(per_kg)} mg/kg × {_number(d.dosing_weight_kg)} kg ({d.dosing_weight_basis} body weight)"
+        if volume is not None and d.concentration_mg_per_ml is not None:
+            text += f"; draw up {_number(volume)} mL of {_number(d.concentration_mg_per_ml)} mg/mL"
         if d.final_volume_ml is not None:
             text += f", final volume {_number(d.final_volume_ml)} mL"
         if d.infusion_minutes is not None:

@@ -37,3 +37,27 @@ def render_protocol(protocol, options: RenderOptions) -> str:
     from ketplan.export.protocol_table import print_protocol
 
     return _render(print_protocol, protocol, options)
+
+
+# A roster as a table: one readable line per patient (streamed, so fixed-width columns).
+ROSTER_TABLE_COLUMNS = (("id", 12), ("protocol", 26), ("first", 10), ("last", 10), ("sessions", 8), ("warnings", 8))
+
+
+def _line(cells) -> str:
+    return "  ".join(
+        str(cell).ljust(width) for cell, (_, width) in zip(cells, ROSTER_TABLE_COLUMNS, strict=True)
+    ).rstrip()
+
+
+def roster_header() -> str:
+    return _line(name for name, _ in ROSTER_TABLE_COLUMNS) + "\n"
+
+
+def render_roster_row(plan, row_id: str, options: RenderOptions) -> str:
+    """id, protocol, first and last session, number of sessions and of warnings."""
+    from ketplan.export.text import day
+
+    first, last = plan.sessions[0].date, plan.sessions[-1].date
+    style = options.date_format
+    cells = (row_id, plan.protocol.id, day(first, style), day(last, style), len(plan.sessions), len(plan.warnings))
+    return _line(cells) + "\n"

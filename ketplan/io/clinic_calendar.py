@@ -31,14 +31,18 @@ def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date
         raise InputError(
             f"{ref('holidays')} {shown} is not a country code; use an ISO code such as BE, US or US-NY", "holidays"
         )
+    from ketplan.io.holiday_codes import hint
+
     try:
         table = holidays.country_holidays(
             country, subdiv=subdivision or None, years=range(first_year, last_year + 1), language="en_US"
         )
     except NotImplementedError:
-        raise InputError(f"{ref('holidays')} {cleaned}: no public-holiday table for that country", "holidays") from None
+        raise InputError(
+            f"{ref('holidays')} {cleaned}: no public-holiday table for that country{hint(cleaned)}", "holidays"
+        ) from None
     except (ValueError, KeyError) as error:
-        raise InputError(f"{ref('holidays')} {cleaned}: {error}", "holidays") from None
+        raise InputError(f"{ref('holidays')} {cleaned}: {error}{hint(cleaned)}", "holidays") from None
 
     def name(day: date) -> str | None:
         found = table.get(day)
