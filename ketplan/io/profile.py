@@ -184,7 +184,7 @@ def _error_line(text: str, loc: list) -> int | None:
             begin = starts[loc[1]] - 1
             end = starts[loc[1] + 1] - 1 if loc[1] + 1 < len(starts) else None
             if len(loc) >= 3:
-                found = _key_line(text, str(loc[2]), begin, end if end is not None and end > begin else begin + 1)
+                found = _key_line(text, str(loc[2]), begin, end)
                 if found:
                     return found
             return starts[loc[1]]
