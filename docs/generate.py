@@ -15,7 +15,14 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"(<!-- begin: (?P<command>ketplan [^\n]*?) -->\n)(?P<body>.*?)(<!-- end -->)", re.DOTALL)
 # A command ending in "# exit 2" is expected to fail: its stderr is shown too.
-ENV = {"NO_COLOR": "1", "COLUMNS": "100", "TERM": "dumb", "TZ": "UTC", "SOURCE_DATE_EPOCH": "1798761600"}
+ENV = {
+    "NO_COLOR": "1",
+    "COLUMNS": "100",
+    "TERM": "dumb",
+    "TZ": "UTC",
+    "SOURCE_DATE_EPOCH": "1798761600",
+    "KETPLAN_CLINIC": "none",  # never the clinic profile of the machine that regenerates the README
+}
 # `course` examples share one treatment store, new for each render; "# today YYYY-MM-DD" sets the day.
 TODAY = re.compile(r"# today (\d{4}-\d{2}-\d{2})")
 _STORE: dict[str, str] = {}

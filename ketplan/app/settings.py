@@ -188,8 +188,11 @@ def clinic_settings(loaded, *, machine_zone: str, options=None, environ: Mapping
 
             shut = set() if value == "none" else set(value.split(","))
             value = f"{value} (open {','.join(d for d in WEEKDAY_NAMES if d not in shut)})"
+        unit = {"concentration": "mg/mL", "final_volume": "mL", "minutes": "min"}.get(name)
         if value is None and name in IV_ONLY:
-            value = {"concentration": "10 mg/mL", "final_volume": "100 mL", "minutes": "40 min"}[name]
+            value = {"concentration": "10", "final_volume": "100", "minutes": "40"}[name]
+        if unit and value is not None:
+            value = f"{value} {unit}"
         rows.append(Setting(label, value, setting.origin))
     for key in ("chairs", "name", "phone", "address", "opens", "closes"):
         value = getattr(profile, key) if profile is not None else None
