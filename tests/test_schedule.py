@@ -776,3 +776,70 @@ def test_no_closure_schedule_lands_on_planned_weekdays(start, shape, weeks):
     if cont:
         assert cont[0].date == first + timedelta(weeks=8)
         assert cont[-1].date <= horizon(first, weeks) < cont[-1].date + timedelta(days=step)
+
+
+# --- issue 13: the order of --days, the late start note --------------------------------------
+
+
+@FAST
+@given(course=courses())
+def test_the_order_of_the_weekdays_never_changes_a_schedule(course):
+    phases, start, weekdays, closed, skips, end = course
+    calendar = ClinicCalendar(closed_weekdays=closed, closed_dates=skips)
+    try:
+        sessions = schedule(start, weekdays, phases, calendar, end)
+    except InputError as error:
+        with pytest.raises(InputError) as again:
+            schedule(start, tuple(reversed(weekdays)), phases, calendar, end)
+        assert again.value.field == error.field
+        return
+    for order in set(permutations(weekdays)):
+        assert schedule(start, order, phases, calendar, end) == sessions
+
+
+@FAST
+@given(course=courses())
+def test_a_late_first_session_is_explained_day_by_day(course):
+    _phases, start, weekdays, closed, skips, _end = course
+    calendar = ClinicCalendar(closed_weekdays=closed, closed_dates=skips)
+    first = first_session_day(start, weekdays, calendar)
+    note = late_start_note(start, weekdays, calendar, first)
+    if first == start:
+        assert note is None
+        return
+    assert note.startswith(f"First session {first.strftime('%a')} {first.isoformat()}, ")
+    # Every session weekday skipped before the first session is named with its closure.
+    day = start
+    while day < first:
+        if day.weekday() in weekdays:
+            assert f"{day.strftime('%a')} {day.isoformat()} is closed (" in note
+        day += timedelta(days=1)
+
+
+def test_the_issue_examples_start_on_the_requested_day():
+    # --start 2026-12-18 (a Friday) --days mon,wed,fri: Friday 18th, not Monday 21st.
+    assert schedule(d("2026-12-18"), (MON, WED, FRI), IV_THRICE, ClinicCalendar(), d("2027-01-31"))[0].date == d(
+        "2026-12-18"
+    )
+    # --start on a Wednesday with --days mon,thu: that Thursday, not the next Monday.
+    sessions = schedule(d("2026-12-16"), (MON, THU), IV_TWICE, ClinicCalendar(), d("2027-01-31"))
+    assert [s.date for s in sessions[:3]] == [d("2026-12-17"), d("2026-12-21"), d("2026-12-24")]
+
+
+def test_a_closed_weekly_session_stays_on_the_session_weekdays():
+    # Weekly on Tuesdays with --days tue,fri; Tuesday 12-08 closed: Friday 12-11 (a session weekday,
+    # still 4 days before the next Tuesday), not Wednesday 12-09.
+    phases = (PhaseSpec("weekly", interval_weeks=1, weeks=3, min_gap_days=2),)
+    calendar = ClinicCalendar(closed_dates={d("2026-12-08"): "staff training"})
+    sessions = schedule(d("2026-12-01"), (TUE, FRI), phases, calendar, d("2026-12-31"))
+    assert [s.date for s in sessions] == [d("2026-12-01"), d("2026-12-11"), d("2026-12-15")]
+    assert not sessions[1].off_weekdays
+    changes = gap_changes(sessions)
+    assert [(a.n, b.n, actual, planned) for a, b, actual, planned in changes] == [(1, 2, 10, 7), (2, 3, 4, 7)]
+    # With --days tue only, it must leave the session weekdays: Wednesday, and the plan says so.
+    alone = schedule(d("2026-12-01"), (TUE,), phases, calendar, d("2026-12-31"))
+    assert alone[1].date == d("2026-12-09") and alone[1].off_weekdays
+    from ketplan.core.schedule import schedule_warnings
+
+    warnings = schedule_warnings(d("2026-12-01"), (TUE,), calendar, alone)
+    assert any(w.startswith("Moved off the session weekdays (tue): session(s) 2 (Wed 2026-12-09)") for w in warnings)
