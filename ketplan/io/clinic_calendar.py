@@ -39,7 +39,8 @@ def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date
         )
     except NotImplementedError:
         raise InputError(
-            f"{ref('holidays')} {cleaned}: no public-holiday table for that country{hint(cleaned)}", "holidays"
+            f"{ref('holidays')} {cleaned}: no public-holiday table for that {'subdivision' if subdivision else 'country'}{hint(cleaned)}",
+            "holidays",
         ) from None
     except (ValueError, KeyError) as error:
         raise InputError(f"{ref('holidays')} {cleaned}: {error}{hint(cleaned)}", "holidays") from None

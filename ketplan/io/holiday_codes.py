@@ -31,8 +31,13 @@ def suggest(code: str, limit: int = 5) -> list[str]:
     same_country = [c for c in codes if sub and c.startswith(f"{country}-")]
     alike = difflib.get_close_matches(cleaned, codes, n=limit, cutoff=0.6)
     alike_sub = difflib.get_close_matches(cleaned, same_country, n=limit, cutoff=0.5) if same_country else []
-    out = list(dict.fromkeys([*exact_sub, *alike_sub, *alike]))
-    return [c for c in out if c != cleaned][:limit]
+    out = [c for c in dict.fromkeys([*exact_sub, *alike_sub, *alike]) if c != cleaned]
+    # The ISO alpha-2 spelling first; drop an alpha-3 alias (USA-NY) when its alpha-2 twin is listed.
+    two = [c for c in out if len(c.split("-", 1)[0]) == 2]
+    three = [
+        c for c in out if len(c.split("-", 1)[0]) != 2 and not any(t.split("-")[1:] == c.split("-")[1:] for t in two)
+    ]
+    return [*two, *three][:limit]
 
 
 def hint(code: str) -> str:
