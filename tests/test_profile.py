@@ -316,3 +316,12 @@ def test_a_roster_takes_clinic_wide_options_and_the_profile(runner, tmp_path, pr
         app, ["plan", "--roster", str(roster), "--clinic", str(profile_path), "--tz", "Asia/Tokyo"], env=ENV
     )
     assert [json.loads(line)["timezone"] for line in over.stdout.splitlines()] == ["Asia/Tokyo", "Asia/Tokyo"]
+
+
+def test_the_profile_setting_reaches_the_plan_and_the_command_line_wins(tmp_path):
+    loaded = read_profile(write(tmp_path, 'setting = "inpatient"\n'))
+    options = PlanOptions(route="intranasal", start="2027-01-04", tz="UTC")
+    assert plan_from_text(options, default_zone="UTC", profile=loaded).setting == "inpatient"
+    over = PlanOptions(route="intranasal", start="2027-01-04", tz="UTC", setting="outpatient")
+    assert plan_from_text(over, default_zone="UTC", profile=loaded).setting == "outpatient"
+    assert plan_from_text(options, default_zone="UTC", profile=None).setting == "outpatient"
