@@ -13,3 +13,7 @@ def runner() -> CliRunner:
     Recent Typer/Click runners always separate the two streams; `result.output` is the mix.
     """
     return CliRunner()
+
+
+# The throw-away PostgreSQL cluster (session-scoped; skips with the reason when no server can be started).
+from pg_server import pg_cluster, pg_url  # noqa: E402,F401
