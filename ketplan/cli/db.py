@@ -62,9 +62,10 @@ def _store(db: str | None, *, migrate: bool) -> Iterator:
 
 @db_app.command("migrate", epilog=DB_EXIT)
 def migrate_command(db: str | None = DbOption) -> None:
-    """Create the store's schema or bring it up to date (one transaction; on PostgreSQL under a lock, so two
-    workstations upgrading at once are safe). On PostgreSQL run it as the role that owns the ketplan tables,
-    after upgrading ketplan and before the workstations use the new version."""
+    """Create the store's schema or bring it up to date, in one transaction.
+
+    On PostgreSQL the migration holds a lock, so two workstations upgrading at once are safe; run it as the role
+    that owns the ketplan tables, after upgrading ketplan."""
     from ketplan.app.db import describe
 
     with _store(db, migrate=True) as store:
@@ -82,8 +83,7 @@ def info_command(
     output_format: InfoFormat = typer.Option(InfoFormat.table, "--format", "-f", help="table or json."),
     db: str | None = DbOption,
 ) -> None:
-    """The backend, where the store is (never the password), its schema version and how many courses, record
-    entries and plan revisions it holds."""
+    """The backend, where the store is (never the password), its schema version and what it holds."""
     from ketplan.app.db import describe
 
     with _store(db, migrate=False) as store:
