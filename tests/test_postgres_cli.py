@@ -172,6 +172,24 @@ def test_least_privilege_roles(roles):
     assert PASSWORD not in info.stdout and "viewer_" in info.stdout
 
 
+def test_pgpass_and_libpq_variables_work_as_usual(pg_cluster, roles, tmp_path):
+    _, name = roles
+    bare = pg_cluster.tcp_url(name, f"desk_{name}")  # no password in the URL
+    pgpass = tmp_path / "pgpass"
+    pgpass.write_text(f"127.0.0.1:{pg_cluster.port}:{name}:desk_{name}:{PASSWORD.replace(':', chr(92) + ':')}\n")
+    pgpass.chmod(0o600)
+    listed = ketplan(bare, "course", "list", "--format", "json", PGPASSFILE=str(pgpass))
+    assert listed.returncode == 0, listed.stderr
+    assert [c["label"] for c in json.loads(listed.stdout)["courses"]] == ["P01"]
+    by_env = ketplan(bare, "course", "status", "P01", "--format", "json", PGPASSWORD=PASSWORD)
+    assert by_env.returncode == 0, by_env.stderr
+    # PGHOST / PGPORT / PGUSER / PGDATABASE alone, with the shortest URL
+    parts = {"PGHOST": "127.0.0.1", "PGPORT": str(pg_cluster.port), "PGUSER": f"desk_{name}", "PGDATABASE": name}
+    alone = ketplan("postgresql://", "db", "info", "--format", "json", PGPASSWORD=PASSWORD, **parts)
+    assert alone.returncode == 0, alone.stderr
+    assert json.loads(alone.stdout)["user"] == f"desk_{name}" and PASSWORD not in alone.stdout
+
+
 def test_wrong_password_missing_database_unreachable_server(pg_cluster, roles):
     _, name = roles
     wrong = pg_cluster.tcp_url(name, f"desk_{name}", PASSWORD[::-1])

@@ -56,7 +56,7 @@ def _store(db: str | None, *, migrate: bool) -> Iterator:
         finally:
             store.close()
     except StoreError as error:
-        say(error.message)
+        say(error.message, exit_code=ExitStatus.STORE)
         raise typer.Exit(ExitStatus.STORE) from None
 
 
