@@ -21,3 +21,7 @@ def _no_clinic_profile(monkeypatch, tmp_path_factory):
     points to an empty folder and KETPLAN_CLINIC is unset, for CliRunner and subprocesses."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path_factory.mktemp("xdg-config")))
     monkeypatch.delenv("KETPLAN_CLINIC", raising=False)
+
+
+# The throw-away PostgreSQL cluster (session-scoped; skips with the reason when no server can be started).
+from pg_server import pg_cluster, pg_url  # noqa: E402,F401

@@ -173,6 +173,7 @@ def _root(
 # Importing a command module registers its command; order here is the order in --help.
 from ketplan.cli import clinic as _clinic  # noqa: E402,F401
 from ketplan.cli import course as _course  # noqa: E402,F401
+from ketplan.cli import db as _db  # noqa: E402,F401
 from ketplan.cli import dose as _dose  # noqa: E402,F401
 from ketplan.cli import help as _help  # noqa: E402,F401
 from ketplan.cli import load as _load  # noqa: E402,F401

@@ -19,7 +19,8 @@ STORE_EXIT = (
     "1 internal failure."
 )
 DB_HELP = (
-    "The treatment store (an SQLite file). Default: $KETPLAN_DB, else $XDG_DATA_HOME/ketplan/ketplan.db "
+    "The treatment store: an SQLite file, or a postgresql://USER@HOST:PORT/DBNAME URL shared by several workstations "
+    "(see 'ketplan db'). Default: $KETPLAN_DB, else $XDG_DATA_HOME/ketplan/ketplan.db "
     "(~/.local/share/ketplan/ketplan.db)."
 )
 NOTE_HELP = (

@@ -1,8 +1,8 @@
 """The treatment store: courses, their plan revisions and their append-only record.
 
 `open_store(location)` picks the backend from the location: a file path is SQLite (the
-embedded default); a `postgresql://` URL is reserved for the PostgreSQL backend (a second
-implementation of `base.Store`). Nothing here is imported by commands that do not use the store.
+embedded default); a `postgresql://` URL is the PostgreSQL backend (postgres.py, a second
+implementation of `base.Store`; psycopg is imported only then). Nothing here is imported by commands that do not use the store.
 """
 
 from __future__ import annotations
@@ -26,12 +26,13 @@ def default_location(environ: Mapping[str, str] = os.environ) -> str:
     return str(base / "ketplan" / "ketplan.db")
 
 
-def open_store(location: str, *, create: bool) -> Store:
-    """Open the store at `location`; `create` allows making a new, empty one (course new/import)."""
-    if location.startswith(("postgresql://", "postgres://")):
-        raise StoreError(
-            "PostgreSQL stores are not supported by this ketplan yet; use a file path for --db / KETPLAN_DB"
-        )
+def open_store(location: str, *, create: bool, migrate: bool = False) -> Store:
+    """Open the store at `location`; `create` allows making a new, empty one (course new/import);
+    `migrate` (ketplan db migrate) upgrades an older server schema (SQLite upgrades on every open)."""
+    if location.strip().lower().startswith(("postgresql://", "postgres://")):
+        from ketplan.io.store.postgres import PostgresStore
+
+        return PostgresStore.open(location, create=create, migrate=migrate)
     from ketplan.io.store.sqlite import SQLiteStore
 
     return SQLiteStore.open(location, create=create)

@@ -73,7 +73,8 @@ class CourseRow:
 class Store(abc.ABC):
     """A treatment store. Methods other than `transaction` must be called inside one."""
 
-    location: str
+    location: str  # as it may be shown: a path, or a URL without its password
+    backend: str = "?"  # "sqlite", "postgresql" (ketplan db info)
 
     # -- lifecycle
     @abc.abstractmethod
@@ -132,6 +133,15 @@ class Store(abc.ABC):
     # -- the list cache
     @abc.abstractmethod
     def put_summary(self, course_id: str, summary: Summary) -> None: ...
+
+    # -- ketplan db info
+    def counts(self) -> dict[str, int]:
+        """Rows per table: courses, entries, revisions, course_summary."""
+        raise NotImplementedError
+
+    def details(self) -> dict[str, str]:
+        """What else `ketplan db info` shows about the backend (never a password)."""
+        return {}
 
     # -- export / import, the same for every backend
     def export_courses(self, labels: Sequence[str] | None) -> Iterator[dict[str, Any]]:

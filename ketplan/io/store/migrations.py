@@ -3,8 +3,8 @@
 Version N of the schema is MIGRATIONS[:N] applied in order. `schema_version` holds one row with
 the version. A database at a version above len(MIGRATIONS) was written by a newer ketplan and is
 refused, never modified. Migrations are plain SQL that PostgreSQL accepts too (TEXT, INTEGER,
-primary keys, foreign keys, indexes); the SQLite-only parts (triggers that make the record
-append-only) are in SQLITE_EXTRA and have PostgreSQL counterparts to write alongside.
+primary keys, foreign keys, indexes); the per-backend parts (triggers that make the record
+append-only) are in SQLITE_EXTRA and POSTGRES_EXTRA, applied after the migration of the same number.
 Never edit a released migration: add one.
 """
 
@@ -63,5 +63,24 @@ SQLITE_EXTRA: dict[int, tuple[str, ...]] = {
         " BEGIN SELECT RAISE(ABORT, 'the record is append-only: entries are never deleted'); END",
         "CREATE TRIGGER revisions_no_update BEFORE UPDATE ON revisions"
         " BEGIN SELECT RAISE(ABORT, 'plan revisions are append-only'); END",
+    ),
+}
+
+# PostgreSQL: the same rules as SQLITE_EXTRA (an entry or a revision is never updated, and deleted only with its
+# course, as ON DELETE CASCADE does for `import --replace`), plus: a course row is never updated (workstation roles
+# hold UPDATE on it only because SELECT ... FOR UPDATE, the row lock that serialises writers, requires it).
+POSTGRES_EXTRA: dict[int, tuple[str, ...]] = {
+    1: (
+        "CREATE FUNCTION ketplan_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        " IF TG_OP = 'DELETE' THEN"
+        " IF NOT EXISTS (SELECT 1 FROM courses WHERE id = OLD.course_id) THEN RETURN OLD; END IF; END IF;"
+        " RAISE EXCEPTION 'the record is append-only: % are never %', TG_TABLE_NAME, lower(TG_OP) || 'd'"
+        " USING ERRCODE = 'restrict_violation'; END $$",
+        "CREATE TRIGGER entries_append_only BEFORE UPDATE OR DELETE ON entries"
+        " FOR EACH ROW EXECUTE FUNCTION ketplan_append_only()",
+        "CREATE TRIGGER revisions_append_only BEFORE UPDATE OR DELETE ON revisions"
+        " FOR EACH ROW EXECUTE FUNCTION ketplan_append_only()",
+        "CREATE TRIGGER courses_never_updated BEFORE UPDATE ON courses"
+        " FOR EACH ROW EXECUTE FUNCTION ketplan_append_only()",
     ),
 }

@@ -31,6 +31,8 @@ def _dumps(value: Any) -> str:
 
 
 class SQLiteStore(Store):
+    backend = "sqlite"
+
     def __init__(self, connection: sqlite3.Connection, path: Path) -> None:
         self.connection = connection
         self.path = path
@@ -321,6 +323,15 @@ class SQLiteStore(Store):
                 ",".join(d.isoformat() for d in summary.open_dates),
             ),
         )
+
+    # ------------------------------------------------------------------ ketplan db info
+
+    def counts(self) -> dict[str, int]:
+        tables = ("courses", "entries", "revisions", "course_summary")
+        return {t: int(self._execute(f"SELECT count(*) FROM {t}").fetchone()[0]) for t in tables}
+
+    def details(self) -> dict[str, str]:
+        return {"server": f"SQLite {sqlite3.sqlite_version} (embedded)"}
 
 
 def _course(row) -> CourseRecord:
