@@ -1,0 +1,194 @@
+"""The human text of calendar events: titles, descriptions, alarm texts, and TEXT cleaning."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, timedelta
+
+from ketplan import __version__
+from ketplan.core.plan import Checkpoint, Plan, PlannedSession
+from ketplan.core.protocol import Drug
+from ketplan.core.reminders import Reminder
+from ketplan.core.schedule import WEEKDAY_LONG
+from ketplan.export.jsonout import DISCLAIMER
+
+
+def drug_name(plan: Plan) -> str:
+    return "Esketamine" if plan.protocol.drug is Drug.esketamine else "Ketamine"
+
+
+def session_title(plan: Plan, s: PlannedSession) -> str:
+    """e.g. 'Esketamine 56 mg (2 devices) – induction 3/8' or 'Ketamine IV 35 mg (0.5 mg/kg) – series 3/8'."""
+    position = f"{s.phase} {s.phase_session}/{s.phase_sessions}"
+    if s.devices is not None:
+        devices = f"{s.devices} device" + ("s" if s.devices != 1 else "")
+        return f"{drug_name(plan)} {_num(s.dose_mg)} mg ({devices}) – {position}"
+    route = plan.protocol.route.value.upper()
+    per_kg = f" ({_num(s.mg_per_kg)} mg/kg)" if s.mg_per_kg is not None else ""
+    return f"{drug_name(plan)} {route} {_num(s.dose_mg)} mg{per_kg} – {position}"
+
+
+def session_description(plan: Plan, s: PlannedSession) -> str:
+    p = plan.protocol
+    zone_note = plan.timezone
+    lines = [f"{session_title(plan, s)} (session {s.n} of {len(plan.sessions)} in this plan)."]
+    if _label(plan):
+        lines.append(f"Plan: {_label(plan)}.")
+    lines.append(f"Protocol: {p.title} [{p.id}]. Evidence: {p.evidence_text}.")
+    lines.append(_dose_line(plan, s))
+    lines.append(
+        f"Time: {_hm(s.start)}–{_hm(s.end)} ({zone_note}): administration {s.administration_minutes} min "
+        f"+ observation {s.observation_minutes} min."
+    )
+    if s.moved_from is not None:
+        because = f" because: {s.reason}" if s.reason else ""
+        lines.append(f"Moved from {_day(s.moved_from)}{because}.")
+    if plan.warnings:
+        lines += ["", "WARNINGS", *(f"- {w}" for w in plan.warnings)]
+    if p.instructions:
+        lines += ["", "BEFORE THE SESSION (patient)", *_instruction_lines(plan, s)]
+    if p.monitoring:
+        lines += ["", "MONITORING"]
+        for step in p.monitoring:
+            when = f"{_hm(_shift(s.start, step.at_minutes))} " if step.at_minutes is not None else ""
+            offset = f"(+{step.at_minutes} min) " if step.at_minutes else ""
+            lines.append(f"- {when}{offset}{step.text}")
+    if s.notes:
+        lines += ["", "NOTES", *(f"- {n}" for n in s.notes)]
+    cited = [
+        p.dose,
+        p.session,
+        *(ph for ph in p.phases if ph.name == s.phase),
+        *p.instructions,
+        *p.monitoring,
+        *p.warnings,
+    ]
+    lines += _reference_lines(plan, cited)
+    lines += ["", f"Planned with ketplan {__version__}. {DISCLAIMER}"]
+    return "\n".join(lines)
+
+
+def checkpoint_description(plan: Plan, c: Checkpoint) -> str:
+    p = plan.protocol
+    rule = next((r for r in p.checkpoints if r.id == c.id), None)
+    lines = [f"{c.title}." if not c.title.endswith(".") else c.title]
+    if c.detail:
+        lines.append(c.detail)
+    if c.session_n is not None:
+        session = next((s for s in plan.sessions if s.n == c.session_n), None)
+        if session is not None:
+            lines.append(
+                f"Session {session.n} on {_day(session.date)} at {_hm(session.start)}: {session_title(plan, session)}."
+            )
+    if _label(plan):
+        lines.append(f"Plan: {_label(plan)}.")
+    lines.append(f"Protocol: {p.title} [{p.id}].")
+    if c.ketplan_default and rule is not None and rule.why:
+        lines.append(f"ketplan default (not a sourced rule): {rule.why}")
+    cited = [rule] if rule is not None else []
+    lines += _reference_lines(plan, cited, extra=c.sources)
+    lines += ["", f"Planned with ketplan {__version__}. {DISCLAIMER}"]
+    return "\n".join(lines)
+
+
+def _dose_line(plan: Plan, s: PlannedSession) -> str:
+    p = plan.protocol
+    if s.devices is not None:
+        per_device = getattr(p.dose, "mg_per_device", 28)
+        devices = f"{s.devices} device" + ("s" if s.devices != 1 else "")
+        return f"Dose: {_num(s.dose_mg)} mg {p.route.value} = {devices} of {per_device} mg."
+    d = plan.dose
+    text = f"Dose: {_num(s.dose_mg)} mg {p.route.value.upper()}"
+    if d is not None:
+        text += f" = {_num(d.mg_per_kg)} mg/kg × {_num(d.dosing_weight_kg)} kg ({d.dosing_weight_basis} body weight)"
+        if d.drug_volume_ml is not None and d.concentration_mg_per_ml is not None:
+            text += f"; draw up {_num(d.drug_volume_ml)} mL of {_num(d.concentration_mg_per_ml)} mg/mL"
+        if d.final_volume_ml is not None:
+            text += f", final volume {_num(d.final_volume_ml)} mL"
+        if d.infusion_minutes is not None:
+            text += f", over {_num(d.infusion_minutes)} min"
+        if d.pump_rate_ml_per_h is not None:
+            text += f" (pump {_num(d.pump_rate_ml_per_h)} mL/h)"
+    elif s.mg_per_kg is not None:
+        text += f" = {_num(s.mg_per_kg)} mg/kg"
+    return text + "."
+
+
+def _instruction_lines(plan: Plan, s: PlannedSession) -> list[str]:
+    """Timed instructions first, earliest first ('07:00 No food ...'), then the others in file order."""
+    items = list(plan.protocol.instructions)
+    timed = sorted((i for i in items if i.before_minutes), key=lambda i: -(i.before_minutes or 0))
+    out = [f"- {_hm(_shift(s.start, -(i.before_minutes or 0)))} {i.text}" for i in timed]
+    out += [f"- {i.text}" for i in items if not i.before_minutes]
+    return out
+
+
+def _alarm_text(plan: Plan, s: PlannedSession, reminder: Reminder, trigger: timedelta) -> str:
+    title = _prefixed(plan, session_title(plan, s))
+    if reminder.evening_before:
+        head = f"Tomorrow {_day(s.date)} at {_hm(s.start)}: {title}."
+    else:
+        head = f"In {_span(-trigger)}, at {_hm(s.start)}: {title}."
+    lines = [head]
+    if plan.protocol.instructions:
+        lines += ["Prepare:", *_instruction_lines(plan, s)]
+    return "\n".join(lines)
+
+
+def _reference_lines(plan: Plan, items: list, extra: tuple[str, ...] = ()) -> list[str]:
+    keys: set[str] = set(extra)
+    for item in items:
+        keys.update(getattr(item, "sources", None) or ())
+    refs = [(k, r) for k, r in plan.protocol.references.items() if k in keys]
+    if not refs:
+        return []
+    return ["", "REFERENCES", *(f"- {r.citation}" + (f" {r.link}" if r.link else "") for _, r in refs)]
+
+
+def _label(plan: Plan) -> str:
+    return _line(plan.label or "")
+
+
+def _prefixed(plan: Plan, text: str) -> str:
+    return f"{_label(plan)}: {text}" if _label(plan) else text
+
+
+def _shift(start: datetime, minutes: int) -> datetime:
+    return (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
+
+
+def _hm(moment: datetime) -> str:
+    return moment.strftime("%H:%M")
+
+
+def _day(day: date) -> str:
+    return f"{WEEKDAY_LONG[day.weekday()][:3]} {day.isoformat()}"
+
+
+def _span(delta: timedelta) -> str:
+    minutes = int(delta.total_seconds() // 60)
+    days, rest = divmod(minutes, 1440)
+    hours, minutes = divmod(rest, 60)
+    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
+    return " ".join(p for p in parts if p) or "1 min"
+
+
+def _num(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"
+
+
+_LINE_BREAK = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
+_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
+
+
+def _text(value: str) -> str:
+    """Multi-line TEXT: every line break (CR LF, CR, NEL, U+2028/2029) becomes \\n, which
+    icalendar escapes; every other control character becomes a space. RFC 5545 TEXT allows
+    no control characters, and some readers split lines on the Unicode separators."""
+    return _CONTROL.sub(" ", _LINE_BREAK.sub("\n", value))
+
+
+def _line(value: str) -> str:
+    """Single-line TEXT (SUMMARY, calendar name): line breaks and control characters become
+    spaces, runs of white space one space."""
+    return " ".join(_text(value).split())
