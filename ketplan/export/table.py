@@ -149,8 +149,15 @@ def make_console(file=None, plain: bool = False) -> Console:
     if plain:
         return Console(file=file, width=120, no_color=True, color_system=None, highlight=False, emoji=False)
     if _no_color():
-        return Console(file=file or sys.stdout, highlight=False, no_color=True, color_system=None, emoji=False)
-    return Console(file=file or sys.stdout, highlight=False, emoji=False)
+        console = Console(file=file or sys.stdout, highlight=False, no_color=True, color_system=None, emoji=False)
+    else:
+        console = Console(file=file or sys.stdout, highlight=False, emoji=False)
+    if console.width < MIN_WIDTH:  # COLUMNS=0, a 5-column terminal: a table would print nothing useful
+        console.width = FALLBACK_WIDTH
+    return console
+
+
+MIN_WIDTH, FALLBACK_WIDTH = 40, 80
 
 
 def _fmt(value: float | None, unit: str = "", digits: int | None = None) -> str:
