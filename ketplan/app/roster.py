@@ -2,8 +2,8 @@
 
 One CSV row is one patient: an `id` and the `ketplan plan` options of the same names as
 columns. Each row becomes a `PlanOptions` and goes through `plan_from_text`, exactly like the
-same options typed on the command line (numbers are converted by the same pydantic rules
-Typer applies to typed options).
+same options typed on the command line (numbers are converted by the same strict parser,
+ketplan.core.numbers, as typed options: no '_', ASCII digits only).
 
 Rows are read, planned and written one at a time, so memory stays flat in the roster size
 and the first plan is out before the last row is read. Protocols and everything imported
@@ -16,9 +16,9 @@ the other rows are planned, and the exit code is 2. A roster that cannot be read
 
 from __future__ import annotations
 
+import collections
 import csv
 import io
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -64,6 +64,7 @@ ID_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}", 
 # Device names Windows refuses as file names, with or without an extension.
 _RESERVED_NAMES = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?", re.IGNORECASE | re.ASCII)
 MAX_FAILED_LINES_SHOWN = 10
+MAX_NAMES_SHOWN = 5  # column names listed in one message; the rest are counted
 
 BATCH_FORMATS = ("jsonl", "csv", "ics")
 
@@ -96,31 +97,14 @@ def _shown(text: str, limit: int = 70) -> str:
     return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
-_CONVERTERS: dict[type, Any] = {}
-
-
-def _number(kind: type, column: str, text: str):
-    """Convert a cell like Typer converts a typed option (pydantic lax mode): '5' -> 5."""
-    adapter = _CONVERTERS.get(kind)
-    if adapter is None:
-        from pydantic import TypeAdapter
-
-        # Without pydantic's plugin discovery (an entry-point scan of every installed
-        # distribution), as Typer builds the adapters of typed options.
-        preset = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
-        os.environ["PYDANTIC_DISABLE_PLUGINS"] = preset if preset is not None else "1"
-        try:
-            adapter = _CONVERTERS[kind] = TypeAdapter(kind)
-        finally:
-            if preset is None:
-                os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
-    from pydantic import ValidationError
+def _number(kind: type, column: str, text: str) -> int | float:
+    """A numeric cell, by the same strict parser as the options (no '_', ASCII digits only)."""
+    from ketplan.core.numbers import parse_decimal, parse_int
 
     try:
-        return adapter.validate_python(text)
-    except ValidationError as error:
-        problems = error.errors()
-        reason = problems[0]["msg"] if problems else "not a valid number"
+        return parse_int(text, column) if kind is int else parse_decimal(text, column)
+    except InputError as error:
+        reason = error.template.split(": ", 1)[-1].split(" is ", 1)[-1]
         raise InputError(f"{column} {_shown(text)}: {reason}", column) from None
 
 
@@ -173,15 +157,19 @@ def read_header(reader, source: str) -> list[str]:
     unknown = [name for name in columns if name not in ALLOWED_COLUMNS]
     if unknown:
         hint = " (the roster must be comma-separated)" if len(columns) == 1 and ";" in header[0] else ""
+        listed = ", ".join(_shown(n, 40) for n in unknown[:MAX_NAMES_SHOWN])
+        if len(unknown) > MAX_NAMES_SHOWN:
+            listed += f" and {len(unknown) - MAX_NAMES_SHOWN} more ({len(unknown)} unknown columns)"
         raise InputError(
-            f"roster {source}: unknown column(s) {', '.join(_shown(n, 40) for n in unknown)}{hint}; "
-            f"allowed: {', '.join(ALLOWED_COLUMNS)}",
+            f"roster {source}: unknown column(s) {listed}{hint}; allowed: {', '.join(ALLOWED_COLUMNS)}",
             "roster",
         )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    counts = collections.Counter(columns)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
         raise InputError(
-            f"roster {source}: column(s) {', '.join(repeated)} appear more than once in the header", "roster"
+            f"roster {source}: column(s) {', '.join(repeated[:MAX_NAMES_SHOWN])} appear more than once in the header",
+            "roster",
         )
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:

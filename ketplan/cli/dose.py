@@ -6,6 +6,7 @@ import typer
 
 from ketplan.cli import app
 from ketplan.cli.options import FORMAT_HELP, DoseFormat
+from ketplan.cli.types import strict_decimal, strict_int
 from ketplan.core.dosing import Sex, WeightBasis
 
 
@@ -19,16 +20,28 @@ def dose_command(
         ..., "--weight", "-w", help="Body weight with unit: 70kg, 154lb, '154 lb'. A bare number is read as kg."
     ),
     mg_per_kg: float = typer.Option(
-        0.5, "--mg-per-kg", help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override."
+        0.5,
+        "--mg-per-kg",
+        parser=strict_decimal("mg_per_kg"),
+        help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override.",
     ),
     minutes: float = typer.Option(
-        40.0, "--minutes", help="Infusion length in minutes (studies: 40-100; 40 is standard)."
+        40.0,
+        "--minutes",
+        parser=strict_decimal("minutes"),
+        help="Infusion length in minutes (studies: 40-100; 40 is standard).",
     ),
     concentration: float = typer.Option(
-        10.0, "--concentration", help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted)."
+        10.0,
+        "--concentration",
+        parser=strict_decimal("concentration"),
+        help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted).",
     ),
     final_volume: float = typer.Option(
-        100.0, "--final-volume", help="Total infusion volume in mL after dilution (local policy; ketplan default 100)."
+        100.0,
+        "--final-volume",
+        parser=strict_decimal("final_volume"),
+        help="Total infusion volume in mL after dilution (local policy; ketplan default 100).",
     ),
     height: str | None = typer.Option(
         None, "--height", help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight."
@@ -43,7 +56,7 @@ def dose_command(
         help="Weight the mg/kg dose is based on: actual, ideal (Devine) or adjusted (IBW + 0.4 x excess).",
     ),
     age: int | None = typer.Option(
-        None, "--age", help="Age in years: under 18 is refused; 65 and over adds a warning."
+        None, "--age", parser=strict_int("age"), help="Age in years: under 18 is refused; 65 and over adds a warning."
     ),
     output_format: DoseFormat = typer.Option(DoseFormat.table, "--format", "-f", help=FORMAT_HELP),
 ) -> None:

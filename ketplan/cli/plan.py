@@ -9,6 +9,7 @@ import typer
 from ketplan.app.exit_status import ExitStatus
 from ketplan.cli import app
 from ketplan.cli.options import PlanFormat
+from ketplan.cli.types import strict_decimal, strict_int
 
 PLAN_EPILOG = (
     "Examples: ketplan plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels; "
@@ -64,26 +65,39 @@ def plan_command(
         None, "--tz", help="IANA time zone, e.g. Europe/Brussels (default: this machine's zone)."
     ),
     weeks: int | None = typer.Option(
-        None, "--weeks", help="Length of the plan in weeks from the first session (default 26, at most 156)."
+        None,
+        "--weeks",
+        parser=strict_int("weeks"),
+        help="Length of the plan in weeks from the first session (default 26, at most 156).",
     ),
     until: str | None = typer.Option(None, "--until", help="Last date of the plan, YYYY-MM-DD (instead of --weeks)."),
     dose: int | None = typer.Option(
-        None, "--dose", help="Esketamine dose from session 2: 56 (default) or 84 mg; 84 mg only after a 56 mg start."
+        None,
+        "--dose",
+        parser=strict_int("dose"),
+        help="Esketamine dose from session 2: 56 (default) or 84 mg; 84 mg only after a 56 mg start.",
     ),
     first_dose: int | None = typer.Option(
         None,
         "--first-dose",
+        parser=strict_int("first_dose"),
         help="Esketamine first dose; 28 mg only with --age 65 or over (ex-US labels), with a warning.",
     ),
     every: int | None = typer.Option(
-        None, "--every", help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week."
+        None,
+        "--every",
+        parser=strict_int("every"),
+        help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week.",
     ),
     mg_per_kg: float | None = typer.Option(
         None,
         "--mg-per-kg",
+        parser=strict_decimal("mg_per_kg"),
         help="Racemic ketamine dose in mg/kg (protocol default, within the protocol's range; IV 0.1-1.0).",
     ),
-    age: int | None = typer.Option(None, "--age", help="Age in years: under 18 refused; 65 or over adds warnings."),
+    age: int | None = typer.Option(
+        None, "--age", parser=strict_int("age"), help="Age in years: under 18 refused; 65 or over adds warnings."
+    ),
     height: str | None = typer.Option(
         None, "--height", help="Height with unit (170cm, 66in), for BMI and ideal/adjusted weight."
     ),
@@ -102,6 +116,7 @@ def plan_command(
     screen_every: int | None = typer.Option(
         None,
         "--screen-every",
+        parser=strict_int("screen_every"),
         help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12).",
     ),
     output_format: PlanFormat | None = typer.Option(
@@ -177,7 +192,6 @@ def plan_command(
 
 def _plan_one(options, output_format, output, output_dir, force, remind, stamp) -> None:
     from ketplan.app.planning import plan_from_text
-    from ketplan.io.clinic_calendar import system_zone_name
     from ketplan.io.files import write_output
 
     _refuse_roster_only(output_format, output_dir)
@@ -187,7 +201,7 @@ def _plan_one(options, output_format, output, output_dir, force, remind, stamp) 
     if output_format is PlanFormat.ics:
         reminders, stamp_value = _ics_settings(remind, stamp)
     target = None if output in (None, "-") else _path(output)
-    plan = plan_from_text(options, default_zone=system_zone_name())
+    plan = plan_from_text(options, default_zone=_default_zone())
 
     if output_format is PlanFormat.json:
         from ketplan.export.jsonout import dumps, plan_document
@@ -312,7 +326,6 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
 
     from ketplan.app.roster import BatchResult, run_roster, summary
     from ketplan.cli.errors import say
-    from ketplan.io.clinic_calendar import system_zone_name
 
     result = BatchResult()
     outcomes = run_roster(
@@ -323,7 +336,7 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
         force=force,
         stamp=stamp_value,
         reminders=reminders,
-        default_zone=system_zone_name(),
+        default_zone=_default_zone(),
     )
     for outcome in outcomes:
         result.add(outcome)
@@ -332,6 +345,16 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
     if result.failed:
         say(summary(result))  # one printable line, like every other error
         raise typer.Exit(ExitStatus.INVALID)
+
+
+def _default_zone() -> str:
+    """--tz's default: the TZ variable, else this machine's zone; a bad one is reported as such."""
+    import os
+
+    from ketplan.core.zones import environment_zone
+    from ketplan.io.clinic_calendar import system_zone_name
+
+    return environment_zone(os.environ.get("TZ"), system_zone_name())
 
 
 def _path(text: str):

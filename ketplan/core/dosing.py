@@ -13,6 +13,7 @@ from enum import Enum
 
 from ketplan.core import references as refs
 from ketplan.core.errors import InputError, UnsafeDoseError, ref
+from ketplan.core.numbers import shown
 from ketplan.core.units import CM_PER_INCH, MAX_HEIGHT_CM, MAX_WEIGHT_KG, MIN_HEIGHT_CM, MIN_WEIGHT_KG
 
 # Racemic ketamine: the hard range in mg/kg for each route. IV/IM/SC: the range Fava 2020
@@ -30,6 +31,7 @@ ESKETAMINE_REST_MINUTES = 5  # after each device (SPRAVATO IFU)
 ESKETAMINE_DOSES_MG = (28, 56, 84)
 
 MARKETED_CONCENTRATIONS_MG_PER_ML = (10.0, 50.0, 100.0)
+MIN_CONCENTRATION_MG_PER_ML = 1.0  # below any ketamine vial (10, 50, 100 mg/mL): a typo, not a strength
 MUST_DILUTE_MG_PER_ML = 100.0
 STUDIED_MINUTES = (40, 100)
 MAX_INFUSION_MINUTES = 24 * 60
@@ -187,7 +189,7 @@ def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] |
         )
     if not low <= mg_per_kg <= high:  # inclusive and exact: no tolerance at a hard limit
         raise UnsafeDoseError(
-            f"{ref('mg_per_kg')} {mg_per_kg:g} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
+            f"{ref('mg_per_kg')} {shown(mg_per_kg)} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
             f"{route.upper() if route != 'oral' else 'oral'} racemic ketamine here",
             "mg_per_kg",
         )
@@ -391,6 +393,12 @@ def _check_concentration(concentration: float | None, route: str, warnings: list
         raise InputError(f"{ref('concentration')} is needed to work out the volume to draw", "concentration")
     if not math.isfinite(concentration) or concentration <= 0:
         raise InputError(f"{ref('concentration')} must be a positive number of mg/mL (10, 50 or 100)", "concentration")
+    if concentration < MIN_CONCENTRATION_MG_PER_ML:
+        raise InputError(
+            f"{ref('concentration')} {shown(concentration)} mg/mL is below {MIN_CONCENTRATION_MG_PER_ML:g} mg/mL: "
+            "give the vial strength (10, 50 or 100 mg/mL)",
+            "concentration",
+        )
     if concentration > MUST_DILUTE_MG_PER_ML:
         raise InputError(
             f"{ref('concentration')} {concentration:g} mg/mL is above the strongest marketed strength (100 mg/mL)",

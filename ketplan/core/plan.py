@@ -10,10 +10,10 @@ import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from itertools import combinations, pairwise
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from ketplan.core import dosing
-from ketplan.core.errors import InputError, UnsafeDoseError, quoted, ref
+from ketplan.core.errors import InputError, UnsafeDoseError, ref
 from ketplan.core.identity import CourseIdentity
 from ketplan.core.protocol import CheckpointWhen, FixedDose, Protocol, WeightDose
 from ketplan.core.schedule import (
@@ -24,6 +24,7 @@ from ketplan.core.schedule import (
     course_first_day,
     schedule,
 )
+from ketplan.core.zones import resolve_zone
 
 DEFAULT_WEEKS = 26
 MIN_YEAR, MAX_YEAR = 1970, 2199
@@ -119,17 +120,6 @@ class Plan:
     @property
     def weekday_names(self) -> tuple[str, ...]:
         return tuple(WEEKDAY_NAMES[d] for d in self.weekdays)
-
-
-def resolve_zone(name: str) -> ZoneInfo:
-    if not isinstance(name, str) or not name.strip() or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
-        raise InputError(f"{ref('tz')} {quoted(name)} is not an IANA time-zone name such as Europe/Brussels", "tz")
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InputError(
-            f"{ref('tz')} {quoted(name)} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz"
-        ) from None
 
 
 def local_start(day: date, at: time, zone: ZoneInfo) -> datetime:

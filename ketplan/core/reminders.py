@@ -31,7 +31,7 @@ class Reminder:
 
 DEFAULT_REMINDERS = (Reminder(evening_before=True), Reminder(minutes_before=60))
 
-_DURATION = re.compile(r"(?:(\d{1,4})d)?(?:(\d{1,4})h)?(?:(\d{1,5})m(?:in)?)?")
+_DURATION = re.compile(r"(?:([0-9]{1,4})d)?(?:([0-9]{1,4})h)?(?:([0-9]{1,5})m(?:in)?)?", re.ASCII)
 
 
 def parse_reminders(text: str) -> tuple[Reminder, ...]:

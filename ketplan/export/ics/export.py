@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 import icalendar
 
 from ketplan import __version__
+from ketplan.core import zones
 from ketplan.core.plan import Checkpoint, Plan, PlannedSession
 from ketplan.core.reminders import Reminder
 from ketplan.export.ics.text import (
@@ -49,7 +50,7 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise ValueError("plan_to_ics: `stamp` must be timezone-aware (use stamp_from)")
     stamp = stamp.astimezone(UTC).replace(microsecond=0)
-    zone = ZoneInfo(plan.timezone)
+    zone = zones.zone(plan.timezone)
     reminders = tuple(dict.fromkeys(reminders))
 
     cal = icalendar.Calendar()
