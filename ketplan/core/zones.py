@@ -45,7 +45,7 @@ def _tzdata() -> tuple[str, frozenset[str]]:
     try:
         from importlib import resources
 
-        import tzdata
+        import tzdata  # type: ignore[import-untyped]
 
         names = resources.files("tzdata").joinpath("zones").read_text(encoding="utf-8").split()
         return str(tzdata.IANA_VERSION), frozenset(names)
@@ -86,7 +86,7 @@ def environment_zone(tz_variable: str | None, system_zone: str) -> str:
     return EnvironmentZone(system_zone, "the system time zone")
 
 
-def _whose(name: str) -> str:
+def _whose(name: str) -> tuple[str, str]:
     if isinstance(name, EnvironmentZone):
         hint = " or give --tz" if name.source == "TZ" else "; give --tz"
         prefix = (
