@@ -3,6 +3,14 @@
 Calendar programs match events by UID: the same course and the same place in it must give the
 same UID on every export, so that a re-import updates events instead of duplicating them.
 The treatment record and replanning use the same identity.
+
+A plan without a stored course is identified by its protocol and its label; an item by its
+place in the course ("session", 3 = the third session; a checkpoint by its kind and session
+or ordinal). The start date is not part of the identity (scheme ketplan-uid-2): moving
+`--start` to a day that gives the same course keeps every UID, so a re-import updates the
+events. Consequence, documented in the README: two plans of the same protocol without a label
+(or with the same label) share UIDs; give each patient's plan its own pseudonymous --label.
+A stored course (the treatment record) is keyed by its own id instead.
 """
 
 from __future__ import annotations
@@ -12,19 +20,20 @@ from dataclasses import dataclass
 from datetime import date
 
 UID_DOMAIN = "ketplan"
-_SCHEME = "ketplan-uid-1"
+_SCHEME = "ketplan-uid-2"
 
 
 @dataclass(frozen=True)
 class CourseIdentity:
-    """A plan without a stored course is identified by protocol, label and start date."""
+    """A plan without a stored course: protocol + label. `start` is kept for callers that have
+    it (and for display) but is not part of the key."""
 
     protocol_id: str
     label: str | None
-    start: date
+    start: date | None = None
 
     def key(self) -> str:
-        return "|".join([_SCHEME, self.protocol_id, self.label or "", self.start.isoformat()])
+        return "|".join([_SCHEME, self.protocol_id, self.label or ""])
 
     def uid(self, *parts: object) -> str:
         """A stable UID for one item of the course: ("session", 3), ("checkpoint", "rems", 2) ..."""

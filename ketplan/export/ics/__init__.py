@@ -11,7 +11,7 @@ from ketplan.core.reminders import DEFAULT_REMINDERS, MAX_REMINDER_MINUTES, REMI
 from ketplan.export.ics.export import CATEGORY_CHECKPOINT, CATEGORY_SESSION, EVENING_HOUR, PRODID, plan_to_ics
 from ketplan.export.ics.stamp import stamp_from
 from ketplan.export.ics.text import checkpoint_description, drug_name, session_description, session_title
-from ketplan.export.ics.vtimezone import vtimezone
+from ketplan.export.ics.vtimezone import vtimezone_lines
 
 __all__ = [
     "CATEGORY_CHECKPOINT",
@@ -29,5 +29,5 @@ __all__ = [
     "session_description",
     "session_title",
     "stamp_from",
-    "vtimezone",
+    "vtimezone_lines",
 ]

@@ -2,24 +2,27 @@
 
 Pure: the plan, the DTSTAMP and the reminders come in, bytes go out. Nothing here reads a
 clock, the environment or a file, and nothing is random, so the same inputs always give the
-same bytes (events sorted by date, UIDs derived from the plan).
+same bytes (events sorted by date, UIDs derived from the plan's identity).
 
-Built on `icalendar` (>= 7.3): it writes DTSTAMP, TZID-qualified times, folding at 75
-octets with CRLF and RFC 5545 text escaping. Three gaps in it are closed here:
-X-WR-CALNAME/NAME are written as escaped TEXT (icalendar leaves unknown properties and its
-own `calendar_name` unescaped); the VTIMEZONE is generated here with yearly RRULEs, which
-Outlook needs (icalendar's RDATE lists are ignored by Outlook, and its from_tzinfo drops
-some transitions); and every text is first stripped of control and line-separator
-characters, so user text (label, closure reasons) can never end its property or start a
-component in any reader.
+The content lines are written here directly (RFC 5545 3.1 folding at 75 octets with CRLF,
+3.3.11 TEXT escaping), not through icalendar's component objects: building those dominated a
+roster to .ics (about 13 ms a patient) and importing icalendar a single plan's start-up.
+icalendar stays the test suite's reference reader.
+
+- Every text is first cleaned of forbidden characters (ketplan.core.text), so user text can
+  never end its property or start a component in any reader.
+- A wall-clock time that occurs twice (the fall-back hour, e.g. 01:30 on the first Sunday of
+  November in New York) is written in UTC (`DTSTART:...Z`): readers disagree on which of the
+  two a TZID time means, so such an instant would show an hour early or late in some.
+- The full references are in the calendar's DESCRIPTION once; each event carries a short
+  source line, and alarms one line each.
+- X-WR-CALNAME/NAME contain no ',', ';' or '\\' (readers disagree on their escaping there).
 """
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
-
-import icalendar
 
 from ketplan import __version__
 from ketplan.core import zones
@@ -27,21 +30,26 @@ from ketplan.core.plan import Checkpoint, Plan, PlannedSession
 from ketplan.core.reminders import Reminder
 from ketplan.export.ics.text import (
     _alarm_text,
-    _label,
     _line,
     _prefixed,
     _text,
+    calendar_description,
+    calendar_name,
     checkpoint_description,
     session_description,
     session_title,
 )
-from ketplan.export.ics.vtimezone import vtimezone
-from ketplan.export.jsonout import DISCLAIMER
+from ketplan.export.ics.vtimezone import vtimezone_lines
 
 PRODID = f"-//ketplan//ketplan {__version__}//EN"
 CATEGORY_SESSION = "ketplan-session"
 CATEGORY_CHECKPOINT = "ketplan-checkpoint"
 EVENING_HOUR = 18
+# Zones icalendar and calendar programs write as UTC (`Z`, no TZID, no VTIMEZONE).
+UTC_KEYS = frozenset(
+    {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT"}
+    | {"Etc/GMT+0", "Etc/GMT-0", "Etc/GMT0", "GMT0", "GMT+0", "GMT-0", "Etc/Greenwich", "Greenwich"}
+)
 
 
 def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...]) -> bytes:
@@ -49,110 +57,139 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
     per checkpoint, in date order."""
     if stamp.tzinfo is None or stamp.utcoffset() is None:
         raise ValueError("plan_to_ics: `stamp` must be timezone-aware (use stamp_from)")
-    stamp = stamp.astimezone(UTC).replace(microsecond=0)
+    stamp_text = _utc_text(stamp.astimezone(UTC).replace(microsecond=0))
     zone = zones.zone(plan.timezone)
     reminders = tuple(dict.fromkeys(reminders))
+    as_utc = zone.key in UTC_KEYS
 
-    cal = icalendar.Calendar()
-    cal.add("prodid", PRODID)
-    cal.add("version", "2.0")
-    cal.add("calscale", "GREGORIAN")
-    cal.add("method", "PUBLISH")
-    label = _label(plan)
-    name = _line(f"{label} – {plan.protocol.title}" if label else plan.protocol.title)
-    cal.add("name", icalendar.vText(name))
-    cal.add("x-wr-calname", icalendar.vText(name))
-    cal.add("x-wr-caldesc", icalendar.vText(_text(f"ketplan plan: {plan.protocol.title}. {DISCLAIMER}")))
-    cal.add("x-wr-timezone", icalendar.vText(plan.timezone))
-
-    entries: list[tuple[tuple, icalendar.Event]] = []
+    name = _escape(calendar_name(plan))
+    out = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_escape(PRODID)}",
+        "CALSCALE:GREGORIAN",
+        "METHOD:PUBLISH",
+        f"NAME:{name}",
+        f"X-WR-CALNAME:{name}",
+        f"DESCRIPTION:{_escape(_text(calendar_description(plan)))}",
+        f"X-WR-CALDESC:{_escape(_text(calendar_description(plan)))}",
+        f"X-WR-TIMEZONE:{_escape(plan.timezone)}",
+    ]
+    entries: list[tuple[tuple, list[str]]] = []
     for session in plan.sessions:
-        entries.append(((session.date, 0, session.n, ""), _session_event(plan, session, zone, stamp, reminders)))
+        key = (session.date, 0, session.n, "")
+        entries.append((key, _session_event(plan, session, zone, as_utc, stamp_text, reminders)))
     ordinal: dict[str, int] = {}
     for checkpoint in plan.checkpoints:
         ordinal[checkpoint.id] = ordinal.get(checkpoint.id, 0) + 1
         key = (checkpoint.date, 1, checkpoint.session_n or 0, checkpoint.id)
-        entries.append((key, _checkpoint_event(plan, checkpoint, ordinal[checkpoint.id], stamp)))
+        entries.append((key, _checkpoint_event(plan, checkpoint, ordinal[checkpoint.id], stamp_text)))
     entries.sort(key=lambda item: item[0])
-    for _, event in entries:
-        cal.add_component(event)
-
-    # icalendar writes times in UTC-like zones (UTC, Etc/UTC, GMT, ...) with a Z and no TZID.
-    if zone.key in cal.get_used_tzids():
+    uses_tzid = any(line.startswith(("DTSTART;TZID=", "DTEND;TZID=")) for _, event in entries for line in event)
+    if uses_tzid:
         first = min(key[0] for key, _ in entries)
         last = max(key[0] for key, _ in entries)
-        cal.subcomponents.insert(0, vtimezone(zone, first, last))
-    return _to_ical(cal)
-
-
-def _to_ical(cal: icalendar.Calendar) -> bytes:
-    """`cal.to_ical()`, byte for byte, with faster line folding: icalendar 7.3 folds every
-    content line one character at a time, most of the export time of a long plan."""
-    return b"\r\n".join(_fold(line) for line in cal.content_lines() if line) + b"\r\n"
-
-
-def _fold(line: str) -> bytes:
-    """RFC 5545 folding exactly as icalendar's `_foldline` does it: pieces of at most 74
-    octets joined by CRLF + space, never splitting a UTF-8 character, and a piece never ends
-    with a backslash or caret (the start of an escape), which moves to the next piece."""
-    data = line.encode("utf-8")
-    pieces = []
-    start = 0
-    while len(data) - start > 74:
-        end = start + 74
-        while data[end] & 0xC0 == 0x80:  # inside a UTF-8 character: fold before it
-            end -= 1
-        if data[end - 1] in b"\\^":
-            end -= 1
-        pieces.append(data[start:end])
-        start = end
-    pieces.append(data[start:])
-    return b"\r\n ".join(pieces)
-
-
-def _new_event(uid: str, stamp: datetime, summary: str, category: str) -> icalendar.Event:
-    event = icalendar.Event()
-    event.add("uid", uid)
-    event.add("dtstamp", stamp)
-    event.add("sequence", 0)
-    event.add("summary", _line(summary))
-    event.add("categories", [category])
-    event.add("class", "PRIVATE")
-    event.add("status", "CONFIRMED")
-    return event
+        out += vtimezone_lines(zone, first.year, last.year)
+    for _, event in entries:
+        out += event
+    out.append("END:VCALENDAR")
+    return b"\r\n".join(_fold(line) for line in out) + b"\r\n"
 
 
 def _session_event(
-    plan: Plan, s: PlannedSession, zone: ZoneInfo, stamp: datetime, reminders: tuple[Reminder, ...]
-) -> icalendar.Event:
+    plan: Plan,
+    s: PlannedSession,
+    zone: ZoneInfo,
+    as_utc: bool,
+    stamp: str,
+    reminders: tuple[Reminder, ...],
+) -> list[str]:
     summary = _prefixed(plan, session_title(plan, s))
-    event = _new_event(plan.identity.session_uid(s.n), stamp, summary, CATEGORY_SESSION)
-    event.add("dtstart", s.start)
-    event.add("dtend", s.end)
-    event.add("transp", "OPAQUE")
-    event.add("description", _text(session_description(plan, s)))
+    lines = _event_head(plan.identity.session_uid(s.n), stamp, summary, CATEGORY_SESSION)
+    lines += [
+        _moment("DTSTART", s.start, as_utc),
+        _moment("DTEND", s.end, as_utc),
+        "TRANSP:OPAQUE",
+        f"DESCRIPTION:{_escape(_text(session_description(plan, s)))}",
+    ]
     alarms: dict[timedelta, Reminder] = {}
     for reminder in reminders:
         alarms.setdefault(_trigger(s, reminder, zone), reminder)
     for trigger in sorted(alarms):
-        alarm = icalendar.Alarm()
-        alarm.add("action", "DISPLAY")
-        alarm.add("trigger", trigger)
-        alarm.add("description", _text(_alarm_text(plan, s, alarms[trigger], trigger)))
-        event.add_component(alarm)
-    return event
+        lines += [
+            "BEGIN:VALARM",
+            "ACTION:DISPLAY",
+            f"TRIGGER:{_duration(trigger)}",
+            f"DESCRIPTION:{_escape(_text(_alarm_text(plan, s, alarms[trigger], trigger)))}",
+            "END:VALARM",
+        ]
+    lines.append("END:VEVENT")
+    return lines
 
 
-def _checkpoint_event(plan: Plan, c: Checkpoint, ordinal: int, stamp: datetime) -> icalendar.Event:
+def _checkpoint_event(plan: Plan, c: Checkpoint, ordinal: int, stamp: str) -> list[str]:
     # Tied to a session: keyed by that session, so a moved session updates its checkpoint.
     # Otherwise keyed by its ordinal among checkpoints of the same kind.
     key = ("checkpoint", c.id, f"session-{c.session_n}") if c.session_n is not None else ("checkpoint", c.id, ordinal)
-    event = _new_event(plan.identity.uid(*key), stamp, _prefixed(plan, c.title), CATEGORY_CHECKPOINT)
-    event.add("dtstart", c.date)
-    event.add("dtend", c.date + timedelta(days=1))
-    event.add("transp", "TRANSPARENT")
-    event.add("description", _text(checkpoint_description(plan, c)))
-    return event
+    lines = _event_head(plan.identity.uid(*key), stamp, _prefixed(plan, c.title), CATEGORY_CHECKPOINT)
+    lines += [
+        f"DTSTART;VALUE=DATE:{_date_text(c.date)}",
+        f"DTEND;VALUE=DATE:{_date_text(c.date + timedelta(days=1))}",
+        "TRANSP:TRANSPARENT",
+        f"DESCRIPTION:{_escape(_text(checkpoint_description(plan, c)))}",
+        "END:VEVENT",
+    ]
+    return lines
+
+
+def _event_head(uid: str, stamp: str, summary: str, category: str) -> list[str]:
+    return [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_escape(_line(summary))}",
+        f"UID:{_escape(uid)}",
+        f"DTSTAMP:{stamp}",
+        "SEQUENCE:0",
+        f"CATEGORIES:{_escape(category)}",
+        "CLASS:PRIVATE",
+        "STATUS:CONFIRMED",
+    ]
+
+
+def _moment(name: str, moment: datetime, as_utc: bool) -> str:
+    """DTSTART/DTEND: local time with the zone's TZID, or UTC for a UTC plan and for a wall
+    time that occurs twice (the fall-back hour), which readers resolve differently."""
+    if as_utc or _ambiguous(moment):
+        return f"{name}:{_utc_text(moment.astimezone(UTC))}"
+    key = getattr(moment.tzinfo, "key", None) or "UTC"
+    return f"{name};TZID={_param(key)}:{moment.strftime('%Y%m%dT%H%M%S')}"
+
+
+def _ambiguous(moment: datetime) -> bool:
+    other = moment.replace(fold=1 - moment.fold)
+    return other.utcoffset() != moment.utcoffset()
+
+
+def _utc_text(moment: datetime) -> str:
+    return moment.strftime("%Y%m%dT%H%M%SZ")
+
+
+def _date_text(day: date) -> str:
+    return day.strftime("%Y%m%d")
+
+
+def _duration(delta: timedelta) -> str:
+    """RFC 5545 DURATION, e.g. -PT1H30M, -P1D, -P1DT30M (a TRIGGER before the start)."""
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    text = f"{sign}P" + (f"{days}D" if days else "")
+    clock = (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "") + (f"{secs}S" if secs else "")
+    if clock:
+        text += "T" + clock
+    return text if text not in ("P", "-P") else "-PT1M"
 
 
 def _trigger(s: PlannedSession, reminder: Reminder, zone: ZoneInfo) -> timedelta:
@@ -166,3 +203,34 @@ def _trigger(s: PlannedSession, reminder: Reminder, zone: ZoneInfo) -> timedelta
     if delta >= timedelta(0):  # cannot happen (18:00 the day before is >= 6 h before); never emit a zero TRIGGER
         delta = -timedelta(minutes=1)
     return delta
+
+
+def _escape(text: str) -> str:
+    """RFC 5545 3.3.11 TEXT: backslash, semicolon, comma and newline escaped."""
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+def _param(value: str) -> str:
+    """A parameter value, quoted when it holds ':', ';' or ','."""
+    return f'"{value}"' if any(c in value for c in ":;,") else value
+
+
+def _fold(line: str) -> bytes:
+    """RFC 5545 folding: pieces of at most 74 octets joined by CRLF + space, never splitting a
+    UTF-8 character, and a piece never ends with a backslash or caret (the start of an
+    escape), which moves to the next piece."""
+    data = line.encode("utf-8")
+    if len(data) <= 74:
+        return data
+    pieces = []
+    start = 0
+    while len(data) - start > 74:
+        end = start + 74
+        while data[end] & 0xC0 == 0x80:  # inside a UTF-8 character: fold before it
+            end -= 1
+        if data[end - 1] in b"\\^":
+            end -= 1
+        pieces.append(data[start:end])
+        start = end
+    pieces.append(data[start:])
+    return b"\r\n ".join(pieces)

@@ -10,6 +10,7 @@ from ketplan.core.plan import Checkpoint, Plan, PlannedSession
 from ketplan.core.protocol import Drug
 from ketplan.core.reminders import Reminder
 from ketplan.core.schedule import WEEKDAY_LONG
+from ketplan.core.text import FORBIDDEN_IN_MULTILINE
 from ketplan.export.jsonout import DISCLAIMER
 
 
@@ -63,7 +64,7 @@ def session_description(plan: Plan, s: PlannedSession) -> str:
         *p.monitoring,
         *p.warnings,
     ]
-    lines += _reference_lines(plan, cited)
+    lines += _source_lines(plan, cited)
     lines += ["", f"Planned with ketplan {__version__}. {DISCLAIMER}"]
     return "\n".join(lines)
 
@@ -86,7 +87,7 @@ def checkpoint_description(plan: Plan, c: Checkpoint) -> str:
     if c.ketplan_default and rule is not None and rule.why:
         lines.append(f"ketplan default (not a sourced rule): {rule.why}")
     cited = [rule] if rule is not None else []
-    lines += _reference_lines(plan, cited, extra=c.sources)
+    lines += _source_lines(plan, cited, extra=c.sources)
     lines += ["", f"Planned with ketplan {__version__}. {DISCLAIMER}"]
     return "\n".join(lines)
 
@@ -124,25 +125,49 @@ def _instruction_lines(plan: Plan, s: PlannedSession) -> list[str]:
 
 
 def _alarm_text(plan: Plan, s: PlannedSession, reminder: Reminder, trigger: timedelta) -> str:
+    """One line: when and what. The preparation is in the event's description, once."""
     title = _prefixed(plan, session_title(plan, s))
     if reminder.evening_before:
-        head = f"Tomorrow {_day(s.date)} at {_hm(s.start)}: {title}."
-    else:
-        head = f"In {_span(-trigger)}, at {_hm(s.start)}: {title}."
-    lines = [head]
-    if plan.protocol.instructions:
-        lines += ["Prepare:", *_instruction_lines(plan, s)]
-    return "\n".join(lines)
+        return f"Tomorrow {_day(s.date)} at {_hm(s.start)}: {title}. Preparation: see the event."
+    return f"In {_span(-trigger)}, at {_hm(s.start)}: {title}. Preparation: see the event."
 
 
-def _reference_lines(plan: Plan, items: list, extra: tuple[str, ...] = ()) -> list[str]:
+def _cited_keys(items: list, extra: tuple[str, ...] = ()) -> set[str]:
     keys: set[str] = set(extra)
     for item in items:
         keys.update(getattr(item, "sources", None) or ())
-    refs = [(k, r) for k, r in plan.protocol.references.items() if k in keys]
-    if not refs:
+    return keys
+
+
+def _source_lines(plan: Plan, items: list, extra: tuple[str, ...] = ()) -> list[str]:
+    """A short source line: the cited references by key; the full list is in the calendar's
+    description (written once per calendar, not once per event)."""
+    keys = _cited_keys(items, extra)
+    cited = [k for k in plan.protocol.references if k in keys]
+    if not cited:
         return []
-    return ["", "REFERENCES", *(f"- {r.citation}" + (f" {r.link}" if r.link else "") for _, r in refs)]
+    return ["", f"Sources: {', '.join(cited)} (full references: calendar description)."]
+
+
+def calendar_description(plan: Plan) -> str:
+    """The calendar's own description: what it is, the disclaimer, and every reference once."""
+    p = plan.protocol
+    lines = [f"ketplan plan: {p.title} [{p.id}]. Evidence: {p.evidence_text}.", DISCLAIMER]
+    if p.references:
+        lines += ["", "REFERENCES"]
+        lines += [f"- [{k}] {r.citation}" + (f" {r.link}" if r.link else "") for k, r in p.references.items()]
+    return "\n".join(lines)
+
+
+def calendar_name(plan: Plan) -> str:
+    """X-WR-CALNAME/NAME: one line without ',', ';' or '\\', whose escaping calendar programs
+    disagree on (three of nine readers showed the backslash of an escaped comma)."""
+    label = _label(plan)
+    name = _line(f"{label} – {plan.protocol.title}" if label else plan.protocol.title)
+    return " ".join(_NAME_UNSAFE.sub(" ", name).split())
+
+
+_NAME_UNSAFE = re.compile(r"[,;\\]")
 
 
 def _label(plan: Plan) -> str:
@@ -178,14 +203,14 @@ def _num(value: float | None) -> str:
 
 
 _LINE_BREAK = re.compile(r"\r\n|[\r\x85\u2028\u2029]")
-_CONTROL = re.compile(r"[\x00-\x09\x0b-\x1f\x7f-\x9f]")
 
 
 def _text(value: str) -> str:
-    """Multi-line TEXT: every line break (CR LF, CR, NEL, U+2028/2029) becomes \\n, which
-    icalendar escapes; every other control character becomes a space. RFC 5545 TEXT allows
-    no control characters, and some readers split lines on the Unicode separators."""
-    return _CONTROL.sub(" ", _LINE_BREAK.sub("\n", value))
+    """Multi-line TEXT: every line break (CR LF, CR, NEL, U+2028/2029) becomes \\n, which is
+    escaped on output; every other forbidden character (ketplan.core.text: Cc, Cf such as
+    bidi overrides, ESC) becomes a space. RFC 5545 TEXT allows no control characters, and
+    some readers split lines on the Unicode separators."""
+    return FORBIDDEN_IN_MULTILINE.sub(" ", _LINE_BREAK.sub("\n", value)).replace("\t", " ")
 
 
 def _line(value: str) -> str:

@@ -1,16 +1,17 @@
-"""VTIMEZONE components generated from the zone data, with yearly RRULEs where the zone has them."""
+"""VTIMEZONE components generated from the zone data (the tzdata package, ketplan.core.zones),
+with yearly RRULEs where the zone has them. Standard library only."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-import icalendar
 
-
-def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
-    """A VTIMEZONE for `zone` valid from January of the year before `first` to the end of the
-    year after `last`.
+@functools.lru_cache(maxsize=64)
+def vtimezone_lines(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[str, ...]:
+    """A VTIMEZONE for `zone` valid from January of the year before `first_year` to the end of
+    the year after `last_year`, as content lines (cached: a roster reuses it).
 
     Written the classic way, one STANDARD and one DAYLIGHT observance with a yearly RRULE
     (e.g. BYMONTH=10;BYDAY=-1SU), whenever the zone follows one fixed rule over that span:
@@ -20,33 +21,27 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
     icalendar's own generator (explicit transitions). Onsets are local wall-clock times
     before the change (RFC 5545 3.6.5).
     """
-    start = datetime(first.year - 1, 1, 1, tzinfo=UTC)
-    end = datetime(last.year + 2, 1, 1, tzinfo=UTC)
+    start = datetime(first_year - 1, 1, 1, tzinfo=UTC)
+    end = datetime(last_year + 2, 1, 1, tzinfo=UTC)
     transitions = _transitions(zone, start, end)
-    tz = icalendar.Timezone()
-    tz.add("tzid", zone.key)
-    tz.add("x-lic-location", zone.key)
+    out = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}", f"X-LIC-LOCATION:{zone.key}"]
     if not transitions:
         moment = start.astimezone(zone)
-        fixed = icalendar.TimezoneStandard()
-        fixed.add("dtstart", datetime(1970, 1, 1))
-        fixed.add("tzoffsetfrom", moment.utcoffset())
-        fixed.add("tzoffsetto", moment.utcoffset())
-        fixed.add("tzname", moment.tzname() or zone.key)
-        tz.add_component(fixed)
-        return tz
-    rules = _yearly_rules(transitions, first.year - 1, last.year + 1)
+        offset = moment.utcoffset() or timedelta(0)
+        out += _observance(False, datetime(1970, 1, 1), offset, offset, moment.tzname() or zone.key, None)
+        return (*out, "END:VTIMEZONE")
+    rules = _yearly_rules(transitions, first_year - 1, last_year + 1)
     if rules is None:
         # No fixed yearly rule (e.g. Africa/Casablanca): the state at the start, then one
-        # observance per transition. (icalendar's Timezone.from_tzinfo is not used: in
-        # 7.3.2 it drops some transitions, e.g. Casablanca's in 2027.)
+        # observance per transition.
         moment = start.astimezone(zone)
+        offset = moment.utcoffset() or timedelta(0)
         rules = [
             (
                 (moment.dst() or timedelta(0)) > timedelta(0),
                 moment.replace(tzinfo=None),
-                moment.utcoffset(),
-                moment.utcoffset(),
+                offset,
+                offset,
                 moment.tzname() or zone.key,
                 None,
             )
@@ -54,15 +49,32 @@ def vtimezone(zone: ZoneInfo, first: date, last: date) -> icalendar.Timezone:
         for instant, offset_from, offset_to, daylight, name in transitions:
             rules.append((daylight, (instant + offset_from).replace(tzinfo=None), offset_from, offset_to, name, None))
     for daylight, onset, offset_from, offset_to, name, rrule in rules:
-        observance = icalendar.TimezoneDaylight() if daylight else icalendar.TimezoneStandard()
-        observance.add("dtstart", onset)
-        if rrule is not None:
-            observance.add("rrule", rrule)
-        observance.add("tzoffsetfrom", offset_from)
-        observance.add("tzoffsetto", offset_to)
-        observance.add("tzname", name)
-        tz.add_component(observance)
-    return tz
+        out += _observance(daylight, onset, offset_from, offset_to, name, rrule)
+    return (*out, "END:VTIMEZONE")
+
+
+def _observance(
+    daylight: bool, onset: datetime, offset_from: timedelta, offset_to: timedelta, name: str, rrule: dict | None
+) -> list[str]:
+    kind = "DAYLIGHT" if daylight else "STANDARD"
+    lines = [f"BEGIN:{kind}", f"DTSTART:{onset.strftime('%Y%m%dT%H%M%S')}"]
+    if rrule is not None:
+        lines.append(f"RRULE:FREQ=YEARLY;BYDAY={rrule['byday']};BYMONTH={rrule['bymonth']}")
+    lines += [
+        f"TZOFFSETFROM:{_offset(offset_from)}",
+        f"TZOFFSETTO:{_offset(offset_to)}",
+        "TZNAME:" + name.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,"),
+        f"END:{kind}",
+    ]
+    return lines
+
+
+def _offset(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    sign = "-" if seconds < 0 else "+"
+    hours, rest = divmod(abs(seconds), 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
 
 
 def _transitions(
