@@ -124,6 +124,44 @@ class _CheckedBytes:
         self.owner.flush()
 
 
+class NotARegularFile(OSError):
+    """A device, FIFO or socket where a file to read was expected."""
+
+
+def open_regular_file(path: Path):
+    """Open `path` for binary reading only if it is a regular file: a FIFO is opened without
+    blocking (so it cannot hang), a device (/dev/zero, /dev/stdin) is refused before a byte is
+    read. Raises NotARegularFile, or the OSError of the open."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device or socket"
+            )
+            raise NotARegularFile(errno.EINVAL, f"is {kind}, not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (read bounded, whatever stat says).
+    Raises NotARegularFile, OverflowError (too large) or the OSError of the read."""
+    with open_regular_file(path) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OverflowError(f"more than {limit} bytes")
+    return data
+
+
 def stream_is_open(fd: int) -> bool:
     try:
         os.fstat(fd)
