@@ -161,7 +161,7 @@ def _moment(name: str, moment: datetime, as_utc: bool) -> str:
     if as_utc or _ambiguous(moment):
         return f"{name}:{_utc_text(moment.astimezone(UTC))}"
     key = getattr(moment.tzinfo, "key", None) or "UTC"
-    return f"{name};TZID={_param(key)}:{moment.strftime('%Y%m%dT%H%M%S')}"
+    return f"{name};TZID={_param(key)}:{_wall(moment)}"
 
 
 def _ambiguous(moment: datetime) -> bool:
@@ -169,12 +169,18 @@ def _ambiguous(moment: datetime) -> bool:
     return other.utcoffset() != moment.utcoffset()
 
 
+def _wall(moment: datetime) -> str:
+    return (
+        f"{moment.year:04d}{moment.month:02d}{moment.day:02d}T{moment.hour:02d}{moment.minute:02d}{moment.second:02d}"
+    )
+
+
 def _utc_text(moment: datetime) -> str:
-    return moment.strftime("%Y%m%dT%H%M%SZ")
+    return _wall(moment) + "Z"
 
 
 def _date_text(day: date) -> str:
-    return day.strftime("%Y%m%d")
+    return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
 def _duration(delta: timedelta) -> str:

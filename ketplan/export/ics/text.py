@@ -183,7 +183,7 @@ def _shift(start: datetime, minutes: int) -> datetime:
 
 
 def _hm(moment: datetime) -> str:
-    return moment.strftime("%H:%M")
+    return f"{moment.hour:02d}:{moment.minute:02d}"
 
 
 def _day(day: date) -> str:
@@ -210,6 +210,8 @@ def _text(value: str) -> str:
     escaped on output; every other forbidden character (ketplan.core.text: Cc, Cf such as
     bidi overrides, ESC) becomes a space. RFC 5545 TEXT allows no control characters, and
     some readers split lines on the Unicode separators."""
+    if value.replace("\n", "").isprintable():  # the common case, in C: nothing to remove
+        return value
     return FORBIDDEN_IN_MULTILINE.sub(" ", _LINE_BREAK.sub("\n", value)).replace("\t", " ")
 
 
