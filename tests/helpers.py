@@ -7,16 +7,31 @@ import difflib
 import pytest
 
 
+def as_error_line(line: str, exit_code: int | None = None) -> str:
+    """One error as its `ketplan: error: ...` text. With --format json errors are JSON objects
+    ({"error", "option", "exit_code"}): checked here and returned as the same text line."""
+    if line.startswith("{"):
+        import json
+
+        document = json.loads(line)
+        assert set(document) == {"error", "option", "exit_code"}, document
+        if exit_code is not None:
+            assert document["exit_code"] == exit_code, document
+        return f"ketplan: error: {document['error']}"
+    return line
+
+
 def assert_refused(result) -> str:
-    """Exit 2, nothing on stdout, exactly one `ketplan: error:` line on stderr, no traceback."""
+    """Exit 2, nothing on stdout, exactly one error line on stderr (JSON with --format json), no traceback."""
     assert result.exit_code == 2, (result.exit_code, result.stdout, result.stderr)
     assert result.stdout == ""
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    assert lines[0].startswith("ketplan: error: ")
+    line = as_error_line(lines[0], exit_code=2)
+    assert line.startswith("ketplan: error: ")
     assert result.stderr.endswith("\n")
     assert "Traceback" not in result.stderr
-    return lines[0]
+    return line
 
 
 def fail_with_golden_diff(golden_text: str, actual_text: str, *, golden_name: str, actual_name: str, what: str) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from helpers import as_error_line
 from typer.testing import CliRunner
 
 from ketplan.cli import app
@@ -49,7 +50,9 @@ DOSE_CASES = [
     case("dose-weight-minus-inf", ["dose", "--weight", "-inf"], "--weight"),
     case("dose-weight-1e309", ["dose", "--weight", "1e309"], "--weight", "70kg"),
     case("dose-weight-negative", ["dose", "--weight", "-70kg"], "--weight"),
-    case("dose-weight-zero", ["dose", "--weight", "0"], "--weight", "20–350 kg"),
+    case("dose-weight-zero", ["dose", "--weight", "0"], "--weight", "add a unit: 0kg or 0lb"),
+    case("dose-weight-bare-154", ["dose", "--weight", "154"], "--weight", "add a unit: 154kg or 154lb"),
+    case("dose-weight-heavy-no-height", ["dose", "--weight", "130kg"], "--height", "120 kg", "ketplan default"),
     case("dose-weight-zero-kg", ["dose", "--weight", "0kg"], "--weight", "20–350 kg"),
     case("dose-weight-too-light", ["dose", "--weight", "19kg"], "--weight", "20–350 kg"),
     case("dose-weight-too-heavy", ["dose", "--weight", "351kg"], "--weight", "20–350 kg"),
@@ -94,7 +97,7 @@ DOSE_CASES = [
     case("dose-minutes-zero", [*DOSE, "--minutes", "0"], "--minutes", "positive"),
     case("dose-minutes-negative", [*DOSE, "--minutes", "-40"], "--minutes", "positive"),
     case("dose-minutes-1e309", [*DOSE, "--minutes", "1e309"], "--minutes"),
-    case("dose-minutes-over-a-day", [*DOSE, "--minutes", "1441"], "--minutes", "40-100 min"),
+    case("dose-minutes-over-a-day", [*DOSE, "--minutes", "1441"], "--minutes", "2-100 minutes reported"),
     case("dose-minutes-word", [*DOSE, "--minutes", "forty"], "--minutes", "number"),
     # --concentration
     case("dose-concentration-empty", [*DOSE, "--concentration", ""], "--concentration", "number"),
@@ -124,7 +127,7 @@ DOSE_CASES = [
     case("dose-height-no-unit", [*DOSE, "--height", "170"], "--height", "cm or in"),
     case("dose-height-nan", [*DOSE, "--height", "nan"], "--height", "170cm"),
     case("dose-height-feet", [*DOSE, "--height", "170ft"], "--height", "cm or in"),
-    case("dose-height-feet-inches", [*DOSE, "--height", "5'7\""], "--height"),
+    case("dose-height-feet-twelve-inches", [*DOSE, "--height", "5'12\""], "--height", "0-11"),
     case("dose-height-negative", [*DOSE, "--height", "-170cm"], "--height"),
     case("dose-height-zero", [*DOSE, "--height", "0cm"], "--height", "100–250 cm"),
     case("dose-height-too-short", [*DOSE, "--height", "99cm"], "--height", "100–250 cm"),
@@ -159,6 +162,8 @@ DOSE_CASES = [
     case("dose-format-unknown", [*DOSE, "--format", "xml"], "--format", "table", "json"),
     case("dose-format-empty", [*DOSE, "--format", ""], "--format", "table", "json"),
     case("dose-format-csv", [*DOSE, "--format", "csv"], "--format", "table", "json"),
+    case("dose-date-format-unknown", [*DOSE, "--date-format", "dmy"], "--date-format", "iso", "us"),
+    case("dose-details-with-json", [*DOSE, "--details", "--format", "json"], "--details", "--format table"),
     # unknown options, extra arguments
     case("dose-unknown-option", [*DOSE, "--bogus"], "--bogus"),
     case("dose-plan-only-option", [*DOSE, "--force"], "--force"),
@@ -211,7 +216,10 @@ PLAN_CASES = [
     case("plan-weight-1e309", ["plan", "--route", "iv", "--weight", "1e309", "--start", "2026-12-01"], "--weight"),
     case("plan-weight-negative", ["plan", "--route", "iv", "--weight", "-70kg", "--start", "2026-12-01"], "--weight"),
     case(
-        "plan-weight-zero", ["plan", "--route", "iv", "--weight", "0", "--start", "2026-12-01"], "--weight", "20–350 kg"
+        "plan-weight-zero",
+        ["plan", "--route", "iv", "--weight", "0", "--start", "2026-12-01"],
+        "--weight",
+        "add a unit",
     ),
     case(
         "plan-weight-decimal-comma",
@@ -421,6 +429,11 @@ PLAN_CASES = [
     case("plan-label-41", [*NASAL, "--label", "x" * 41], "--label", "1-40"),
     case("plan-label-very-long", [*NASAL, "--label", LONG], "--label", "1-40"),
     case("plan-screen-every-zero", [*NASAL, "--screen-every", "0"], "--screen-every", "1-52"),
+    case("plan-setting-unknown", [*NASAL, "--setting", "home"], "--setting", "outpatient", "inpatient"),
+    case("plan-setting-empty", [*NASAL, "--setting", ""], "--setting", "outpatient"),
+    case("plan-weight-bare", [*IV[:4], "154", *IV[5:]], "--weight", "add a unit: 154kg or 154lb"),
+    case("plan-iv-heavy-no-height", [*IV[:4], "150kg", *IV[5:]], "--height", "120 kg"),
+    case("plan-dose-28-under-65", [*NASAL, "--dose", "28"], "--dose", "65"),
     case("plan-screen-every-53", [*NASAL, "--screen-every", "53"], "--screen-every", "1-52"),
     case("plan-screen-every-negative", [*NASAL, "--screen-every", "-1"], "--screen-every", "1-52"),
     case("plan-screen-every-word", [*NASAL, "--screen-every", "x"], "--screen-every", "integer"),
@@ -442,6 +455,11 @@ PLAN_CASES = [
     case("plan-output-unwritable-folder", [*NASAL, "--output", "/proc/ketplan-plan.json"], "/proc/ketplan-plan.json"),
     case("plan-output-no-value", [*NASAL, "--output"], "--output", "requires an argument"),
     case("plan-force-with-value", [*NASAL, "--force=yes"], "--force", "does not take a value"),
+    case("plan-date-format-unknown", [*NASAL, "--date-format", "mdy"], "--date-format", "iso", "us", "eu"),
+    case("plan-date-format-empty", [*NASAL, "--date-format", ""], "--date-format", "iso"),
+    case("plan-date-format-with-csv", [*NASAL, "--format", "csv", "--date-format", "us"], "--date-format", "table"),
+    case("plan-details-with-ics", [*NASAL, "--format", "ics", "--details"], "--details", "--format table"),
+    case("plan-details-with-value", [*NASAL, "--details", "yes"], "yes"),
     case("plan-remind-unknown", [*ICS, "--remind", "bogus"], "--remind", "90m, 2h"),
     case("plan-remind-empty", [*ICS, "--remind", ""], "--remind", "90m, 2h"),
     case("plan-remind-negative", [*ICS, "--remind", "-1h"], "--remind", "90m, 2h"),
@@ -635,7 +653,7 @@ def test_bad_input_is_refused_with_one_line(args, fragments, files, runner: CliR
     assert result.stdout == "", result.stdout[:500]
     lines = result.stderr.splitlines()
     assert len(lines) == 1, result.stderr
-    line = lines[0]
+    line = as_error_line(lines[0], exit_code=2)
     assert line.startswith("ketplan: error: ")
     assert result.stderr.endswith("\n")
     assert "internal failure" not in line

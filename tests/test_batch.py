@@ -18,6 +18,7 @@ from dataclasses import fields
 from pathlib import Path
 
 import pytest
+from helpers import as_error_line
 
 from ketplan.app.planning import PlanOptions
 from ketplan.app.roster import ALLOWED_COLUMNS, REQUIRED_COLUMNS, check_id
@@ -103,7 +104,7 @@ def test_a_bad_row_is_refused_with_the_message_of_the_same_options_typed(runner,
     """The same refusal as typed, with the input named the roster's way (a column, not an option)."""
     typed = plan(runner, *TYPED["P04"], "--format", "json")
     assert typed.exit_code == 2
-    reason = typed.stderr.strip().removeprefix("ketplan: error: ")
+    reason = as_error_line(typed.stderr.strip(), exit_code=2).removeprefix("ketplan: error: ")
     assert reason.startswith("--weight ")
     result = plan(runner, "--roster", roster_file(tmp_path, HEADER + NO_WEIGHT))
     in_roster = "column weight " + reason.removeprefix("--weight ")
@@ -409,7 +410,8 @@ def test_every_column_is_an_option_and_skip_takes_dates(runner, tmp_path):
 
 
 def test_the_columns_are_exactly_the_plan_options():
-    assert set(ALLOWED_COLUMNS) == {f.name for f in fields(PlanOptions)} | {"id"}
+    # weight_kg / weight_lb are the weight option with its unit named in the header.
+    assert set(ALLOWED_COLUMNS) == {f.name for f in fields(PlanOptions)} | {"id", "weight_kg", "weight_lb"}
     assert REQUIRED_COLUMNS == ("id", "route", "start")
 
 

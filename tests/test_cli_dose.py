@@ -75,10 +75,10 @@ def test_table_on_a_narrow_terminal_keeps_numbers_whole(runner):
 
 
 def test_table_shows_warnings(runner):
-    result = invoke(runner, "--weight", "70", "--age", "70", env=WIDE)
+    result = invoke(runner, "--weight", "70kg", "--age", "70", env=WIDE)
     assert result.exit_code == 0, result.stderr
     assert "Warnings" in result.stdout
-    assert "read as kg" in result.stdout or "read as kilograms" in result.stdout
+    assert "Singh 2016" in result.stdout and "18-70 (Fava 2020)" in result.stdout
 
 
 # --- JSON contract ----------------------------------------------------------------------------------
@@ -131,11 +131,10 @@ def test_weight_in_pounds(runner, weight):
     assert not any("no unit" in w for w in doc["warnings"])
 
 
-def test_bare_number_is_kg_with_a_warning(runner):
-    doc = dose_json(runner, "--weight", "70")
-    assert doc["weight_kg"] == 70.0
-    assert doc["dose_mg"] == 35.0
-    assert any("no unit" in w and "kilograms" in w for w in doc["warnings"])
+def test_bare_number_is_refused(runner):
+    result = invoke(runner, "--weight", "154")
+    line = assert_refused(result)
+    assert "--weight 154 has no unit; add a unit: 154kg or 154lb" in line
 
 
 def test_short_weight_option(runner):
@@ -193,11 +192,16 @@ def test_three_concentrations(runner, concentration, volume):
     assert bool(dilution) is (concentration == "100")
 
 
-@pytest.mark.parametrize("minutes, warned", [("39", True), ("40", False), ("100", False), ("101", True)])
-def test_minutes_outside_40_to_100_warn(runner, minutes, warned):
+@pytest.mark.parametrize(
+    "minutes, warned, outside", [("39", True, False), ("40", False, False), ("100", True, False), ("101", True, True)]
+)
+def test_minutes_other_than_40_warn_with_the_reported_range(runner, minutes, warned, outside):
     doc = dose_json(runner, "--weight", "70kg", "--minutes", minutes)
     assert doc["infusion_minutes"] == float(minutes)
-    assert any("40-100 min" in w for w in doc["warnings"]) is warned
+    text = [w for w in doc["warnings"] if "40 minutes is conventional; 2-100 minutes reported" in w]
+    assert bool(text) is warned
+    assert any("is outside that" in w for w in text) is outside
+    assert not any("40-100 min reported in studies" in w for w in doc["warnings"])
 
 
 @pytest.mark.parametrize("age, warned", [("18", False), ("64", False), ("65", True), ("70", True)])
@@ -313,7 +317,10 @@ def test_help_mentions_exit_codes(runner, args):
     result = runner.invoke(app, args, env=WIDE)
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
-    assert "Exit codes: 0 success; 2 invalid input or refused dose; 1" in text
+    assert (
+        "Exit codes: 0 success; 2 invalid input or refused dose; 3 output not written in full; 141 reader of stdout went away; 1"
+        in text
+    )
 
 
 def test_dose_help_lists_the_options(runner):

@@ -311,19 +311,29 @@ def test_ideal_and_adjusted_doses_for_250_lb_man_of_66_in():
     assert adjusted.drug_volume_ml == 4.2 and adjusted.delivered_dose_mg == 42.0
 
 
-def test_bare_number_weight_warns():
-    d = dose(weight_entered="70", weight_unit_assumed=True)
-    assert any("no unit" in w and "kilograms" in w for w in d.warnings)
+def test_a_weight_without_unit_is_refused_even_from_a_library_caller():
+    # A bare number read as kg turns a forgotten "lb" into a 2.2-fold dose (issue 11).
+    with pytest.raises(InputError) as info:
+        dose(weight_entered="154", weight_unit_assumed=True)
+    assert info.value.field == "weight"
+    assert "add a unit: 154kg or 154lb" in str(info.value)
 
 
-@pytest.mark.parametrize("minutes", [39.0, 30.0, 101.0, 120.0, 1.0])
-def test_minutes_outside_40_to_100_warn(minutes):
-    assert any("40-100 min" in w for w in dose(minutes=minutes).warnings)
+@pytest.mark.parametrize("minutes", [39.0, 30.0, 60.0, 100.0, 2.0])
+def test_minutes_other_than_40_say_40_is_conventional_and_2_to_100_reported(minutes):
+    text = [w for w in dose(minutes=minutes).warnings if "Infusion over" in w]
+    assert len(text) == 1
+    assert "40 minutes is conventional; 2-100 minutes reported (Andrade 2017)" in text[0]
+    assert "outside" not in text[0]
 
 
-@pytest.mark.parametrize("minutes", [40.0, 60.0, 100.0])
-def test_minutes_inside_40_to_100_do_not_warn(minutes):
-    assert dose(minutes=minutes).warnings == ()
+@pytest.mark.parametrize("minutes", [1.0, 101.0, 120.0])
+def test_minutes_outside_2_to_100_say_so(minutes):
+    assert any("2-100 minutes reported" in w and "is outside that" in w for w in dose(minutes=minutes).warnings)
+
+
+def test_40_minutes_do_not_warn():
+    assert dose(minutes=40.0).warnings == ()
 
 
 @pytest.mark.parametrize("minutes", [0.0, -5.0, math.nan, math.inf, None, 1441.0])
@@ -424,11 +434,13 @@ def dosing_inputs(draw):
     basis = draw(st.sampled_from(list(WeightBasis)))
     height = draw(st.one_of(st.none(), st.floats(min_value=100.0, max_value=250.0)))
     sex = draw(st.one_of(st.none(), st.sampled_from(list(Sex))))
-    if basis is not WeightBasis.actual:
+    weight = draw(weights)
+    if basis is not WeightBasis.actual or weight > 120:  # above 120 kg a height is required
         height = height if height is not None else 170.0
+    if basis is not WeightBasis.actual:
         sex = sex if sex is not None else Sex.female
     return {
-        "weight_kg": draw(weights),
+        "weight_kg": weight,
         "mg_per_kg": draw(in_range_mg_per_kg),
         "concentration_mg_per_ml": draw(concentrations),
         "basis": basis,
@@ -492,7 +504,7 @@ def test_pump_rate_is_final_volume_per_hour(minutes, final_volume):
     d = dose(minutes=minutes, final_volume_ml=final_volume)
     assert d.pump_rate_ml_per_h == pytest.approx(round(final_volume / (minutes / 60), 1), abs=1e-9)
     assert d.pump_rate_ml_per_h == pytest.approx(final_volume / (minutes / 60), abs=0.05 + 1e-9)
-    assert (not 40 <= minutes <= 100) == any("40-100 min" in w for w in d.warnings)
+    assert (minutes != 40) == any("40 minutes is conventional" in w for w in d.warnings)
 
 
 @FAST
@@ -515,7 +527,9 @@ def test_volume_rounding_is_half_up_to_the_syringe_step(volume):
 def test_mg_per_kg_outside_range_always_refused(mg_per_kg, weight_kg, concentration):
     inside = 0.1 <= mg_per_kg <= 1.0
     try:
-        d = weight_based_dose(weight_kg=weight_kg, mg_per_kg=mg_per_kg, concentration_mg_per_ml=concentration)
+        d = weight_based_dose(
+            weight_kg=weight_kg, mg_per_kg=mg_per_kg, concentration_mg_per_ml=concentration, height_cm=170.0
+        )
     except UnsafeDoseError as error:
         assert not inside
         assert isinstance(error, KetplanError)

@@ -25,6 +25,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from helpers import as_error_line
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
@@ -372,7 +373,7 @@ def run_and_check(args: list[str]) -> None:
     assert result.exit_code in (0, 2), shown  # 1 would be an internal failure: a bug
     if result.exit_code == 2:
         assert result.stdout == "", shown
-        lines = result.stderr.splitlines()
+        lines = [as_error_line(line, exit_code=2) for line in result.stderr.splitlines()]
         assert lines and all(line.startswith("ketplan: error: ") and line.isprintable() for line in lines), shown
         if args[:2] != ["protocols", "check"]:
             assert len(lines) == 1, shown

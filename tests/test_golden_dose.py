@@ -216,16 +216,27 @@ CASES = [
             "delivered_mg_per_kg": worked(1.0, 7.0 * 10 / 70),
             "dose_rate_mg_per_h": worked(105.0, 70 / (40 / 60)),
         },
+        warnings=("1 mg/kg IV: doses above 0.75 mg/kg were studied only as a single infusion (Fava 2020",),
     ),
     Case(
-        "bare-number-70",
-        ("--weight", "70", "--mg-per-kg", "0.5"),
+        # issue 11: 130 kg is above the 120 kg height threshold (ketplan default), so a height is given;
+        # 0.8 mg/kg x 130 kg = 104 mg: above 0.75 mg/kg (single-infusion evidence only) and above the
+        # 100 mg absolute-dose alert (ketplan default).
+        "large-130kg-180cm-0_8",
+        ("--weight", "130kg", "--height", "180cm", "--mg-per-kg", "0.8"),
         {
-            "weight_kg": worked(70.0, 70.0),
-            "dose_mg": worked(35.0, 70 * 0.5),
+            "bmi": worked(40.1, 130 / 1.8**2, 0.05),  # 40.12
+            "dose_mg": worked(104.0, 130 * 0.8),
+            "drug_volume_ml": worked(10.4, 104 / 10),
+            "delivered_dose_mg": worked(104.0, 10.4 * 10),
+            "pump_rate_ml_per_h": worked(150.0, 100 / (40 / 60)),
         },
-        warnings=("Weight 70 has no unit: read as kilograms.",),
-        extra={"weight_unit_assumed": True, "weight_entered": "70"},
+        warnings=(
+            "BMI 40.1 (obese, >= 30)",
+            "0.8 mg/kg IV: doses above 0.75 mg/kg were studied only as a single infusion",
+            "Large absolute dose: 104.0 mg per session is above 100 mg (a ketplan default",
+        ),
+        extra={"dosing_weight_basis": "actual"},
     ),
 ]
 

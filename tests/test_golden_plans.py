@@ -149,6 +149,10 @@ def test_esketamine_trd_golden_key_dates():
     assert sessions[17]["start"] == "2027-04-06T09:00:00+02:00"
     checkpoints = {c["id"]: c["date"] for c in doc["checkpoints"] if c["id"] != "rems-form"}
     assert checkpoints == {
+        # issue 11: screening, baseline urinary symptoms and baseline misuse check a week before session 1
+        "esketamine-screening": "2026-11-24",
+        "luts-baseline": "2026-11-24",
+        "misuse-baseline": "2026-11-24",
         "rems-enrolment": "2026-11-30",
         "end-of-induction": "2026-12-28",
         # Due 12 weeks after the first maintenance session (12-30), i.e. 2027-03-24: done at the

@@ -227,10 +227,11 @@ def test_description_holds_preparation_monitoring_warnings_references():
     assert "09:40 (+40 min) Blood pressure about 40 minutes after dosing" in text
     assert "Boxed warning" in text
     # Leaner events (issue 12): a short source line per event, the full references once per calendar.
-    assert "https://www.spravatohcp.com/trd/dosing-and-administration" not in text
-    assert "Sources: spravato-hcp-trd" in text or "Sources: " in text
+    url = "https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=d81a6a79-a74a-44b7-822c-0dfa3036eaed"
+    assert url not in text
+    assert "Sources: " in text
     calendar = str(parse(export(plan))["DESCRIPTION"])
-    assert "https://www.spravatohcp.com/trd/dosing-and-administration" in calendar
+    assert url in calendar
     assert "Evidence: label" in text
     assert "administration 5 min + observation 120 min" in text
     assert "Clinical decision support only" in text

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import as_error_line
 
 KETPLAN = Path(sys.executable).parent / ("ketplan.exe" if os.name == "nt" else "ketplan")
 
@@ -43,6 +44,17 @@ def test_installed_ketplan_dose_json_and_refusal():
     assert refused.stdout == ""
     lines = refused.stderr.splitlines()
     assert len(lines) == 1, refused.stderr
-    assert lines[0].startswith("ketplan: error: ")
+    assert lines[0].startswith('{"error": ')  # --format json: the error is JSON too
+    assert as_error_line(lines[0], exit_code=2).startswith("ketplan: error: ")
     assert "--mg-per-kg" in lines[0]
     assert "Traceback" not in refused.stderr
+
+
+def test_installed_ketplan_refuses_a_weight_without_unit_and_reads_feet_and_inches():
+    # issue 11: a bare number is never read as kg; heights in feet and inches are read exactly.
+    bare = run("dose", "--weight", "154")
+    assert bare.returncode == 2 and bare.stdout == ""
+    assert bare.stderr.strip() == "ketplan: error: --weight 154 has no unit; add a unit: 154kg or 154lb"
+    ok = run("dose", "--weight", "154lb", "--height", "5'9\"", "--format", "json")
+    assert ok.returncode == 0, ok.stderr
+    assert json.loads(ok.stdout)["height_cm"] == 175.3

@@ -50,7 +50,7 @@ DOSES = [
         "50",
     ],
     ["dose", "--weight", "70kg", "--concentration", "100", "--minutes", "120", "--final-volume", "50", "--age", "80"],
-    ["dose", "--weight", "349.9kg", "--mg-per-kg", "0.95", "--concentration", "13"],
+    ["dose", "--weight", "349.9kg", "--mg-per-kg", "0.95", "--concentration", "13", "--height", "180cm"],
     [
         "dose",
         "--weight",
@@ -225,7 +225,7 @@ def _run_on_a_terminal(args: list[str], env: dict[str, str]) -> bytes:
         [str(KETPLAN), *args],
         stdout=follower,
         stderr=subprocess.PIPE,
-        env={**base, "COLUMNS": "100", "TZ": "UTC", **env},
+        env={**base, "COLUMNS": "100", "TZ": "UTC", "KETPLAN_PAGER": "cat", **env},  # paging: test_pager.py
     )
     os.close(follower)
     chunks = []
@@ -285,7 +285,8 @@ def _expected_strings(args: tuple[str, ...]) -> list[str]:
             if ml is not None:
                 strings.append(f"{ml:.2f} mL" if ml < 1 else f"{ml:.1f} mL")
         if s["moved_from"]:
-            strings.append(date.fromisoformat(s["moved_from"]).strftime("%a %d %b %Y"))
+            moved = date.fromisoformat(s["moved_from"])
+            strings.append(f"{moved.strftime('%a')} {moved.isoformat()}")  # one date format in tables
     strings += [c["date"] for c in doc["checkpoints"] if c["session"] is None or "REMS" not in c["title"]]
     return strings
 

@@ -365,7 +365,7 @@ def test_esketamine_dose_that_does_not_exist(tmp_path: Path):
 def test_missing_reference(tmp_path: Path):
     text = mutate(shipped_text("oral-racemic"), 'sources = ["rosenblat2019"]', 'sources = ["rosenblat2020"]')
     message = refused(write(tmp_path, text), ProtocolError)
-    assert "checkpoints[0]" in message and "'rosenblat2020'" in message and "not in [references]" in message
+    assert "checkpoints[3]" in message and "'rosenblat2020'" in message and "not in [references]" in message
 
 
 def test_rule_without_sources_or_default(tmp_path: Path):
@@ -394,7 +394,7 @@ def test_malformed_toml(tmp_path: Path):
         ("weeks = 4\n", 'weeks = "four"\n', "phases.0.weeks"),
         ("default_for_route = true", 'default_for_route = "maybe"', "default_for_route"),
         ("default_mg_per_kg = 0.5", 'default_mg_per_kg = "half"', "dose.default_mg_per_kg"),
-        ('sources = ["kads2023"]', 'sources = "kads2023"', "checkpoints.0.sources"),
+        ('sources = ["sanacora2017"]', 'sources = "sanacora2017"', "checkpoints.4.sources"),
     ],
 )
 def test_wrong_types(tmp_path: Path, old: str, new: str, where: str):

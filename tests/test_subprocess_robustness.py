@@ -21,6 +21,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from helpers import as_error_line
 
 KETPLAN = Path(sys.executable).parent / ("ketplan.exe" if os.name == "nt" else "ketplan")
 
@@ -61,7 +62,7 @@ def assert_one_error_line(process: subprocess.CompletedProcess, code: int) -> st
     assert process.returncode == code, (process.returncode, process.stderr)
     assert process.stdout == ""
     assert "Traceback" not in process.stderr
-    lines = process.stderr.splitlines()
+    lines = [as_error_line(line, exit_code=code) for line in process.stderr.splitlines()]
     assert len(lines) == 1 and lines[0].startswith("ketplan: error: "), process.stderr
     return lines[0]
 
@@ -120,7 +121,7 @@ def test_a_full_disk_on_stdout_is_one_line_and_exit_3(args):
         )
     assert process.returncode == 3
     assert "Traceback" not in process.stderr
-    lines = process.stderr.splitlines()
+    lines = [as_error_line(line, exit_code=1) for line in process.stderr.splitlines()]
     assert lines == ["ketplan: error: cannot write the output: No space left on device"], process.stderr
 
 
@@ -176,7 +177,7 @@ def test_debug_shows_the_traceback(how):
     assert process.stdout == ""
     assert "Traceback (most recent call last)" in process.stderr
     assert "RuntimeError: boom" in process.stderr
-    assert process.stderr.splitlines()[-1].startswith("ketplan: error: internal failure")
+    assert as_error_line(process.stderr.splitlines()[-1], exit_code=1).startswith("ketplan: error: internal failure")
 
 
 def test_ketplan_debug_0_or_empty_shows_no_traceback():

@@ -76,12 +76,14 @@ def test_154_lb_is_69_85_kg_by_hand():
     assert parse_weight("154 lb").kg == pytest.approx(69.85322498, abs=1e-8)
 
 
-@pytest.mark.parametrize("text", ["70", "70.5", " 70 "])
-def test_bare_number_is_read_as_kg_and_flagged(text):
-    weight = parse_weight(text)
-    assert weight.kg == float(text)
-    assert weight.unit == "kg"
-    assert weight.unit_assumed is True
+@pytest.mark.parametrize("text", ["70", "70.5", " 70 ", "154"])
+def test_bare_number_is_refused_with_both_units_offered(text):
+    # issue 11: a bare number read as kg turns a forgotten "lb" into a 2.2-fold dose.
+    with pytest.raises(InputError) as info:
+        parse_weight(text)
+    number = text.strip()
+    assert info.value.field == "weight"
+    assert f"add a unit: {number}kg or {number}lb" in str(info.value)
 
 
 # --- parse_weight: refused -------------------------------------------------------------------
@@ -166,6 +168,15 @@ def test_lb_boundary_is_checked_after_conversion():
         ("66 in", 66 * 2.54),
         ("100cm", 100.0),
         ("250cm", 250.0),
+        ("175 cm", 175.0),
+        ("5'9\"", 69 * 2.54),
+        ("5' 9\"", 69 * 2.54),
+        ("5'9", 69 * 2.54),
+        ("5ft 9in", 69 * 2.54),
+        ("5 ft 9 in", 69 * 2.54),
+        ("5ft6", 66 * 2.54),
+        ("6'", 72 * 2.54),
+        ("5ft 9.5in", 69.5 * 2.54),
     ],
 )
 def test_parse_height_accepts_cm_and_in(text, cm):
@@ -181,7 +192,24 @@ def test_66_in_is_167_64_cm():
 
 @pytest.mark.parametrize(
     "text",
-    ["", "170", "66", "5ft6", "66ft", "nan cm", "inf", "-170cm", "99cm", "251cm", "39in", "170,5cm"],
+    [
+        "",
+        "170",
+        "66",
+        "66ft",
+        "nan cm",
+        "inf",
+        "-170cm",
+        "99cm",
+        "251cm",
+        "39in",
+        "170,5cm",
+        "5'12\"",
+        "9ft",
+        "2'",
+        "5ft 9cm",
+        '5\'9""',
+    ],
 )
 def test_parse_height_refuses(text):
     with pytest.raises(InputError) as info:
@@ -205,10 +233,10 @@ def test_weight_is_converted_exactly_and_refused_iff_out_of_range(value, unit, s
     text = f"{value}{space}{unit}"
     factor = KG_PER_LB if unit.startswith("lb") else 1.0
     kg = float(value) * factor
-    if MIN_WEIGHT_KG <= kg <= MAX_WEIGHT_KG:
+    if unit and MIN_WEIGHT_KG <= kg <= MAX_WEIGHT_KG:
         weight = parse_weight(text)
         assert weight.kg == kg
-        assert weight.unit_assumed is (unit == "")
+        assert weight.unit_assumed is False
     else:
         with pytest.raises(InputError):
             parse_weight(text)

@@ -45,6 +45,7 @@ class PlanOptions:
     holidays: str | None = None
     label: str | None = None
     screen_every: int | None = None
+    setting: str | None = None
 
 
 def check_label(label: str | None) -> str | None:
@@ -179,6 +180,7 @@ def plan_request_from_text(options: PlanOptions, *, default_zone: str):
         basis=basis,
         age=options.age,
         screen_every_weeks=options.screen_every,
+        setting=options.setting if options.setting is not None else "outpatient",
     )
 
 

@@ -18,16 +18,18 @@ from __future__ import annotations
 
 import collections
 import csv
-import io
 import re
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from ketplan.core.errors import InputError, KetplanError, OutputError, column_name, option_name, ref
 from ketplan.io.files import AtomicFile
+
+if TYPE_CHECKING:
+    from ketplan.export.formats import OutputFormat, RenderOptions
 
 REQUIRED_COLUMNS = ("id", "route", "start")
 # Optional columns: the `ketplan plan` options of the same names (underscores for dashes).
@@ -52,7 +54,12 @@ OPTIONAL_COLUMNS = (
     "holidays",
     "label",
     "screen_every",
+    "setting",
+    # The weight's unit in the header, a plain number in the cells (instead of `weight`).
+    "weight_kg",
+    "weight_lb",
 )
+WEIGHT_COLUMNS = {"weight": "", "weight_kg": "kg", "weight_lb": "lb"}
 ALLOWED_COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 INT_COLUMNS = frozenset({"weeks", "dose", "first_dose", "every", "age", "screen_every"})
 FLOAT_COLUMNS = frozenset({"mg_per_kg"})
@@ -67,8 +74,6 @@ MAX_FAILED_LINES_SHOWN = 10
 MAX_LINE_BYTES = 64 * 1024  # one roster line; a longer one is a row error (read bounded, never whole)
 MAX_CELL_CHARS = 1024  # one cell; the longest real value (a --skip list) is a few hundred
 MAX_NAMES_SHOWN = 5  # column names listed in one message; the rest are counted
-
-BATCH_FORMATS = ("jsonl", "csv", "ics")
 
 
 # --------------------------------------------------------------------------- rows
@@ -124,9 +129,22 @@ def row_options(cells: dict[str, str]):
             values[column] = _number(float, column, text)
         elif column == "skip":
             values["skip"] = [text]  # comma-separated dates, as with --skip
+        elif column in ("weight_kg", "weight_lb"):
+            values["weight"] = _unit_column_weight(column, text)
         else:
             values[column] = text
     return PlanOptions(**values)
+
+
+def _unit_column_weight(column: str, text: str) -> str:
+    """A cell of a weight_kg / weight_lb column: a plain number, its unit named by the header."""
+    unit = WEIGHT_COLUMNS[column]
+    if not re.fullmatch(r"[0-9]{1,6}(?:\.[0-9]{1,6})?", text, re.ASCII):
+        raise InputError(
+            f"{column} {_shown(text)}: the header gives the unit ({unit}); give a plain number such as 70",
+            column,
+        )
+    return f"{text}{unit}"
 
 
 @dataclass
@@ -171,6 +189,12 @@ def read_header(reader, source: str) -> list[str]:
     if repeated:
         raise InputError(
             f"roster {source}: column(s) {', '.join(repeated[:MAX_NAMES_SHOWN])} appear more than once in the header",
+            "roster",
+        )
+    weights = [name for name in columns if name in WEIGHT_COLUMNS]
+    if len(weights) > 1:
+        raise InputError(
+            f"roster {source}: give one weight column (weight with units, weight_kg or weight_lb), not {', '.join(weights)}",
             "roster",
         )
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
@@ -480,46 +504,50 @@ class BatchResult:
 
 def run_roster(
     spec: str,
-    output_format: str,
+    chosen: OutputFormat,
     *,
     output: Path | None = None,
     output_dir: Path | None = None,
     force: bool = False,
-    stamp=None,
-    reminders=(),
+    render_options: RenderOptions | None = None,
     default_zone: str | None = None,
 ) -> Iterator[RowOutcome]:
     """Plan every row of the roster `spec` (a path or '-'), writing as it goes, and yield each
     row's outcome as soon as it is known (the caller decides how to show it).
 
-    jsonl/csv go to stdout or the file `output`; ics writes `output_dir/ID.ics` per patient.
-    A failure of the batch's own output (OutputError) or of the roster itself (InputError)
-    stops the batch; an `output` file is then not created. The output file is committed when
-    the generator is exhausted, and abandoned if it is closed early.
+    A streamed format goes to stdout or the file `output`; a one-file-per-row format (ics) writes
+    `output_dir/ID.ics` per patient. A failure of the batch's own output (OutputError) or of the
+    roster itself (InputError) stops the batch; an `output` file is then not created. The output
+    file is committed when the generator is exhausted, and abandoned if it is closed early.
     """
-    if output_format not in BATCH_FORMATS:
-        raise ValueError(f"run_roster: unknown format {output_format!r}")
-    if output_format == "ics" and (output_dir is None or output is not None):
-        raise ValueError(f"run_roster: {ref('format')} ics writes one file per patient into output_dir")
+    from ketplan.export.formats import ROSTER, RenderOptions
+
+    if ROSTER not in chosen.subjects:
+        raise ValueError(f"run_roster: {chosen.name} is not a roster format")
+    if chosen.one_file_per_row and (output_dir is None or output is not None):
+        raise ValueError(f"run_roster: --format {chosen.name} writes one file per patient into output_dir")
     from ketplan.app.planning import plan_from_text
 
     if default_zone is None:
         from ketplan.io.clinic_calendar import system_zone_name
 
         default_zone = system_zone_name()
-    write_plan = _plan_writer(output_format, output_dir=output_dir, force=force, stamp=stamp, reminders=reminders)
+    write_plan = _plan_writer(
+        chosen, output_dir=output_dir, force=force, render_options=render_options or RenderOptions()
+    )
+    header = "" if chosen.one_file_per_row else chosen.module_attr("roster_header")()
     sink = None
     stream = None
     try:
         # The output is claimed before the roster is read, so a refused --output fails at once.
-        if output_format != "ics":
+        if not chosen.one_file_per_row:
             sink = AtomicFile(output, force=force, text=True) if output is not None else StdoutSink()
         stream, source = open_roster(spec)
         rows = iter_rows(stream, source)
         header_written = False
         for row in rows:
-            if output_format == "csv" and not header_written and sink is not None:
-                sink.write(_csv_text([_csv_columns()]))
+            if header and not header_written:
+                sink.write(header)
                 header_written = True
             message = row.error
             if message is None:
@@ -533,8 +561,8 @@ def run_roster(
                     # A bug met by one row's values: that row fails, the batch goes on.
                     message = f"internal failure ({type(error).__name__}: {error}); the other rows are planned"
             yield RowOutcome(row.line, row.id, message, row.unreadable)
-        if output_format == "csv" and not header_written and sink is not None:
-            sink.write(_csv_text([_csv_columns()]))  # a header-only roster: a header-only CSV
+        if header and not header_written:
+            sink.write(header)  # a header-only roster: a header-only CSV
         if sink is not None:
             sink.commit()
             sink = None
@@ -558,51 +586,21 @@ def _close_roster(stream, spec: str) -> None:
         stream.close()
 
 
-def _plan_writer(output_format: str, *, output_dir, force, stamp, reminders) -> Callable:
-    if output_format == "jsonl":
-        import json
+def _plan_writer(chosen: OutputFormat, *, output_dir, force, render_options) -> Callable:
+    if chosen.one_file_per_row:
+        from ketplan.export.formats import PLAN
+        from ketplan.io.files import write_output
 
-        from ketplan.export.jsonout import plan_document
+        render_file = chosen.renderer(PLAN)
 
-        def write_jsonl(sink, row_id: str, plan) -> None:
-            document = {"id": row_id, **plan_document(plan)}
-            sink.write(json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n")
+        def write_file(_sink, row_id: str, plan) -> None:
+            write_output(render_file(plan, render_options), output_dir / f"{row_id}.{chosen.name}", force=force)
 
-        return write_jsonl
+        return write_file
 
-    if output_format == "csv":
-        from ketplan.export.csvout import session_rows
+    render_row = chosen.module_attr("render_roster_row")
 
-        columns = _csv_columns()
+    def write_row(sink, row_id: str, plan) -> None:
+        sink.write(render_row(plan, row_id, render_options))
 
-        def write_csv(sink, row_id: str, plan) -> None:
-            sink.write(
-                _csv_text([row.get(name, "") for name in columns] for row in session_rows(plan, extra={"id": row_id}))
-            )
-
-        return write_csv
-
-    from ketplan.export.ics import plan_to_ics
-    from ketplan.io.files import write_output
-
-    def write_ics(_sink, row_id: str, plan) -> None:
-        data = plan_to_ics(plan, stamp=stamp, reminders=reminders)
-        write_output(data, output_dir / f"{row_id}.ics", force=force)
-
-    return write_ics
-
-
-def _csv_columns() -> tuple[str, ...]:
-    from ketplan.export.csvout import SESSION_COLUMNS
-
-    return ("id", *SESSION_COLUMNS)
-
-
-def _csv_text(records) -> str:
-    """CSV records as text, quoted like `ketplan plan --format csv` (csv module, \\n line ends),
-    every cell neutralised against formulas (csvout.safe_cell)."""
-    from ketplan.export.csvout import safe_record
-
-    buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(safe_record(record) for record in records)
-    return buffer.getvalue()
+    return write_row

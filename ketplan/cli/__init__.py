@@ -8,27 +8,41 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
+from typing import Any
 
 import typer
 from typer.core import TyperGroup
 
 from ketplan import __version__
-from ketplan.cli.errors import run_guarded
+from ketplan.app.exit_status import exit_codes_help
+from ketplan.cli.errors import ERROR_STYLE, run_guarded
 
-EXIT_CODES_HELP = "Exit codes: 0 success; 2 invalid input or refused dose; 1 unexpected internal failure."
+EXIT_CODES_HELP = exit_codes_help(internal="unexpected internal failure")
 
 
 class KetplanGroup(TyperGroup):
     """Routes every failure through one handler: a one-line message and a documented exit code."""
 
-    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        windows_expand_args: bool = True,
+        **extra: Any,
+    ) -> Any:
         argv = _debug_first(list(sys.argv[1:] if args is None else args))
+        _show_flags_as_flags(self)
+        ERROR_STYLE.json = _asks_for_json(argv)
         code = run_guarded(
             lambda: super(KetplanGroup, self).main(
                 args=argv,
                 prog_name=prog_name or "ketplan",
                 complete_var=complete_var,
                 standalone_mode=False,
+                windows_expand_args=windows_expand_args,
                 **extra,
             ),
             debug=argv[:1] == ["--debug"] or os.environ.get("KETPLAN_DEBUG", "") not in ("", "0"),
@@ -36,6 +50,39 @@ class KetplanGroup(TyperGroup):
         if standalone_mode:
             sys.exit(code)
         return code
+
+
+def _show_flags_as_flags(command: Any) -> None:
+    """Help shows a flag as a flag (`--force`), not `--force <bool>`: an empty metavar on every
+    flag of the command tree, the help option included."""
+    for param in getattr(command, "params", []):
+        if getattr(param, "is_flag", False) and param.metavar is None:
+            param.metavar = ""
+    if not getattr(command, "_ketplan_help_flag", False):
+        make_help_option = command.get_help_option
+
+        def get_help_option(ctx: Any) -> Any:
+            option = make_help_option(ctx)
+            if option is not None and option.metavar is None:
+                option.metavar = ""
+            return option
+
+        command.get_help_option = get_help_option
+        command._ketplan_help_flag = True
+    for sub in getattr(command, "commands", {}).values():
+        _show_flags_as_flags(sub)
+
+
+def _asks_for_json(argv: list[str]) -> bool:
+    """`--format json` (or -f json, --format=json) anywhere before `--`: errors become JSON too."""
+    end = argv.index("--") if "--" in argv else len(argv)
+    words = argv[:end]
+    for index, word in enumerate(words):
+        if word in ("--format", "-f") and index + 1 < len(words) and words[index + 1] == "json":
+            return True
+        if word in ("--format=json", "-fjson"):
+            return True
+    return False
 
 
 def _debug_first(argv: list[str]) -> list[str]:
@@ -59,7 +106,7 @@ app = typer.Typer(
     ),
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
-    add_completion=False,
+    add_completion=True,  # --install-completion / --show-completion for bash, zsh and fish
     pretty_exceptions_enable=False,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
@@ -71,20 +118,61 @@ def _print_version(value: bool) -> None:
         raise typer.Exit(0)
 
 
+def _print_man_page(ctx: typer.Context, value: bool) -> None:
+    if value:
+        from ketplan.cli.manpage import man_page
+
+        root = ctx.find_root()
+        print(man_page(root.command, root), end="")
+        raise typer.Exit(0)
+
+
+def _color_choice(value: str) -> str:
+    from ketplan.cli.environment import COLOR_CHOICES
+
+    if value not in COLOR_CHOICES:
+        raise typer.BadParameter(f"{value!r} is not one of {', '.join(map(repr, COLOR_CHOICES))}.")
+    return value
+
+
 @app.callback()
 def _root(
     version: bool = typer.Option(
-        False, "--version", callback=_print_version, is_eager=True, help="Show the version and exit."
+        False, "--version", "-V", callback=_print_version, is_eager=True, help="Show the version and exit."
     ),
     debug: bool = typer.Option(
         False, "--debug", help="Show a full traceback on an internal failure (or set KETPLAN_DEBUG=1)."
     ),
+    color: str = typer.Option(
+        "auto",
+        "--color",
+        parser=_color_choice,
+        metavar="auto|always|never",
+        help="Colour in tables: auto (the default: on a terminal, unless NO_COLOR is set or TERM=dumb; "
+        "FORCE_COLOR forces it), always or never.",
+        autocompletion=lambda: ["auto", "always", "never"],
+    ),
+    man: bool = typer.Option(
+        False,
+        "--man",
+        callback=_print_man_page,
+        is_eager=True,
+        help="Print the manual page (roff) and exit: ketplan --man | man -l -",
+    ),
+    no_pager: bool = typer.Option(
+        False, "--no-pager", help="Never page long tables (the pager is KETPLAN_PAGER, PAGER or less -FRX)."
+    ),
 ) -> None:
     """ketplan: ketamine and esketamine treatment planner."""
+    from ketplan.cli.environment import ENVIRONMENT
+
+    ENVIRONMENT.color_choice = color
+    ENVIRONMENT.pager_allowed = not no_pager
 
 
 # Importing a command module registers its command; order here is the order in --help.
 from ketplan.cli import dose as _dose  # noqa: E402,F401
+from ketplan.cli import help as _help  # noqa: E402,F401
 from ketplan.cli import plan as _plan  # noqa: E402,F401
 from ketplan.cli import protocols as _protocols  # noqa: E402,F401
 

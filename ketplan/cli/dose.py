@@ -4,90 +4,104 @@ from __future__ import annotations
 
 import typer
 
+from ketplan.app.exit_status import exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import FORMAT_HELP, DoseFormat
+from ketplan.cli.options import METAVARS, date_format_option, details_option, format_option, table_settings
 from ketplan.cli.types import strict_decimal, strict_int
 from ketplan.core.dosing import Sex, WeightBasis
+from ketplan.export import formats
 
 
 @app.command(
     "dose",
-    epilog="Example: ketplan dose --weight 70kg --mg-per-kg 0.5. "
-    "Exit codes: 0 success; 2 invalid input or refused dose; 1 internal failure.",
+    epilog="Example: ketplan dose --weight 70kg --mg-per-kg 0.5. " + exit_codes_help(),
 )
 def dose_command(
     weight: str = typer.Option(
-        ..., "--weight", "-w", help="Body weight with unit: 70kg, 154lb, '154 lb'. A bare number is read as kg."
+        ...,
+        "--weight",
+        "-w",
+        help="Body weight with its unit: 70kg, 154lb, '154 lb'. A bare number is refused (add kg or lb).",
+        metavar=METAVARS["weight"],
     ),
     mg_per_kg: float = typer.Option(
         0.5,
         "--mg-per-kg",
         parser=strict_decimal("mg_per_kg"),
-        help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard). No override.",
+        help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard; above 0.75 studied only as a single infusion). No override.",
+        metavar=METAVARS["mg_per_kg"],
     ),
     minutes: float = typer.Option(
         40.0,
         "--minutes",
         parser=strict_decimal("minutes"),
-        help="Infusion length in minutes (studies: 40-100; 40 is standard).",
+        help="Infusion length in minutes (40 is conventional; 2-100 reported).",
+        metavar=METAVARS["minutes"],
     ),
     concentration: float = typer.Option(
         10.0,
         "--concentration",
         parser=strict_decimal("concentration"),
         help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted).",
+        metavar=METAVARS["concentration"],
     ),
     final_volume: float = typer.Option(
         100.0,
         "--final-volume",
         parser=strict_decimal("final_volume"),
         help="Total infusion volume in mL after dilution (local policy; ketplan default 100).",
+        metavar=METAVARS["final_volume"],
     ),
     height: str | None = typer.Option(
-        None, "--height", help="Height with unit: 170cm or 66in. Gives BMI; needed for ideal/adjusted weight."
+        None,
+        "--height",
+        help="Height with unit: 175cm, 66in, 5'9\" or 5ft 9in. Gives BMI; needed for ideal/adjusted weight and above 120 kg (ketplan default).",
+        metavar=METAVARS["height"],
     ),
     sex: Sex | None = typer.Option(
-        None, "--sex", case_sensitive=False, help="Sex for the Devine ideal-body-weight formula."
+        None,
+        "--sex",
+        case_sensitive=False,
+        help="Sex for the Devine ideal-body-weight formula.",
+        metavar=METAVARS["sex"],
     ),
     dosing_weight: WeightBasis = typer.Option(
         WeightBasis.actual,
         "--dosing-weight",
         case_sensitive=False,
         help="Weight the mg/kg dose is based on: actual, ideal (Devine) or adjusted (IBW + 0.4 x excess).",
+        metavar=METAVARS["dosing_weight"],
     ),
     age: int | None = typer.Option(
-        None, "--age", parser=strict_int("age"), help="Age in years: under 18 is refused; 65 and over adds a warning."
+        None,
+        "--age",
+        parser=strict_int("age"),
+        help="Age in years: under 18 is refused; 65 and over adds a warning (trials enrolled 18-64 and 18-70).",
+        metavar=METAVARS["age"],
     ),
-    output_format: DoseFormat = typer.Option(DoseFormat.table, "--format", "-f", help=FORMAT_HELP),
+    output_format: str = format_option(formats.DOSE, default="table"),
+    details: bool = details_option(),
+    date_format: str | None = date_format_option(),
 ) -> None:
     """Compute one IV racemic ketamine dose: mg, mL to draw, infusion volume and pump rate.
 
     Off-label use; clinical decision support only, not a substitute for clinical judgement.
     """
-    from ketplan.core.dosing import weight_based_dose
-    from ketplan.core.units import parse_height, parse_weight
+    from ketplan.app.dosing import DoseOptions, dose_from_text
+    from ketplan.cli.output import emit
 
-    parsed_weight = parse_weight(weight)
-    parsed_height = parse_height(height) if height is not None else None
-    result = weight_based_dose(
-        weight_kg=parsed_weight.kg,
-        weight_entered=parsed_weight.entered,
-        weight_unit_assumed=parsed_weight.unit_assumed,
+    chosen = formats.choose(output_format, formats.DOSE, what="a dose")
+    options = DoseOptions(
+        weight=weight,
         mg_per_kg=mg_per_kg,
-        route="iv",
-        basis=dosing_weight,
-        height_cm=parsed_height.cm if parsed_height else None,
-        sex=sex,
-        age=age,
         minutes=minutes,
-        concentration_mg_per_ml=concentration,
-        final_volume_ml=final_volume,
+        concentration=concentration,
+        final_volume=final_volume,
+        height=height,
+        sex=sex,
+        dosing_weight=dosing_weight,
+        age=age,
     )
-    if output_format is DoseFormat.json:
-        from ketplan.export.jsonout import dose_document, dumps
-
-        print(dumps(dose_document(result)))
-    else:
-        from ketplan.export.table import print_dose
-
-        print_dose(result)
+    table = table_settings(details, date_format)
+    formats.check_only_options(chosen, {k: bool(v) for k, v in table.items()})
+    emit(chosen, formats.DOSE, dose_from_text(options), **formats.settings_for(chosen, table))

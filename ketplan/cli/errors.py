@@ -17,13 +17,18 @@ import errno
 import sys
 from collections.abc import Callable
 
-from typer import exceptions as typer_exceptions
-from typer._click import exceptions as click_exceptions
+import typer
 
 from ketplan.app.exit_status import ExitStatus
 from ketplan.core.errors import KetplanError
 
 EXIT_OK, EXIT_INTERNAL, EXIT_INVALID = ExitStatus.OK, ExitStatus.INTERNAL, ExitStatus.INVALID
+
+# Typer's command-line errors, reached through its public BadParameter (Typer keeps its copy of
+# Click in a private module): BadParameter < UsageError < ClickException.
+_CLICK_ERRORS = {cls.__name__: cls for cls in typer.BadParameter.__mro__}
+UsageError: type[Exception] = _CLICK_ERRORS["UsageError"]
+ClickException: type[Exception] = _CLICK_ERRORS["ClickException"]
 _CANNOT_WRITE = {code for code in (errno.ENOSPC, getattr(errno, "EDQUOT", None), errno.EFBIG, errno.EIO) if code}
 
 
@@ -38,19 +43,47 @@ def one_line(message: object) -> str:
     return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in " ".join(words))
 
 
-def say(message: object) -> None:
-    """Print `ketplan: error: MESSAGE` as one line on stderr (never raises; never on stdout,
-    also when stderr is closed and sys.stderr is None)."""
+class _ErrorStyle:
+    """How errors are written: one `ketplan: error:` line, or (with --format json) one JSON object
+    per error, `{"error": ..., "option": ..., "exit_code": ...}`, for scripts."""
+
+    json = False
+
+
+ERROR_STYLE = _ErrorStyle()
+
+
+def say(message: object, *, option: str | None = None, exit_code: int = EXIT_INVALID) -> None:
+    """Print one error on stderr as one line (never raises; never on stdout, also when stderr is
+    closed and sys.stderr is None, where print(file=None) would write to stdout)."""
     if sys.stderr is None:
         return
     try:
-        sys.stderr.write(f"ketplan: error: {one_line(message)}\n")
+        if ERROR_STYLE.json:
+            import json
+
+            document = {"error": one_line(message), "option": option, "exit_code": int(exit_code)}
+            sys.stderr.write(json.dumps(document, ensure_ascii=False) + "\n")
+        else:
+            sys.stderr.write(f"ketplan: error: {one_line(message)}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
 
 
-def _usage_message(error: click_exceptions.ClickException) -> str:
+def _option_of(error) -> str | None:
+    """The option a refusal is about: a KetplanError's field, or the parameter Typer rejected."""
+    field = getattr(error, "field", None)
+    if isinstance(field, str):
+        from ketplan.core.errors import option_name
+
+        return option_name(field)
+    param = getattr(error, "param", None)
+    opts = getattr(param, "opts", None)
+    return opts[0] if opts else None
+
+
+def _usage_message(error) -> str:
     message = error.format_message()
     ctx = getattr(error, "ctx", None)
     if ctx is not None:
@@ -125,7 +158,10 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
         # Nowhere to report a refused dose or a failed write: do nothing, say so by the code.
         return ExitStatus.OUTPUT_FAILED
     if sys.stdout is None or not stream_is_open(1):
-        say("cannot write the output: stdout is closed; redirect it to a file or use --output FILE")
+        say(
+            "cannot write the output: stdout is closed; redirect it to a file or use --output FILE",
+            exit_code=ExitStatus.OUTPUT_FAILED,
+        )
         return ExitStatus.OUTPUT_FAILED
     undo = _install_process_guards()
     try:
@@ -149,23 +185,27 @@ def _guarded(call: Callable[[], object], debug: bool) -> int:
         return ExitStatus.BROKEN_PIPE
     except WriteFailed as error:
         _discard_stdout()
-        say(error.message)
+        say(error.message, exit_code=ExitStatus.OUTPUT_FAILED)
         return ExitStatus.OUTPUT_FAILED
     except KetplanError as error:
-        say(error.message)
+        say(error.message, option=_option_of(error))
         return EXIT_INVALID
-    except click_exceptions.NoArgsIsHelpError:
-        return EXIT_OK  # bare `ketplan`: the help was shown, nothing went wrong
-    except click_exceptions.UsageError as error:
-        say(_usage_message(error))
+    except UsageError as error:
+        if type(error).__name__ == "NoArgsIsHelpError":
+            return EXIT_OK  # bare `ketplan`: the help was shown, nothing went wrong
+        say(_usage_message(error), option=_option_of(error))
         return EXIT_INVALID
-    except click_exceptions.ClickException as error:
-        say(error.format_message())
-        return error.exit_code if error.exit_code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
-    except typer_exceptions.Abort as error:
-        say("aborted")
-        return ExitStatus.INTERRUPTED if isinstance(error.__context__, KeyboardInterrupt) else EXIT_INTERNAL
-    except typer_exceptions.Exit as error:
+    except ClickException as error:
+        say(error.format_message())  # type: ignore[attr-defined]
+        code = getattr(error, "exit_code", EXIT_INVALID)
+        return code if code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
+    except typer.Abort as error:
+        if isinstance(error.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            say("aborted", exit_code=ExitStatus.INTERRUPTED)
+            return ExitStatus.INTERRUPTED
+        say("aborted", exit_code=EXIT_INTERNAL)
+        return EXIT_INTERNAL
+    except typer.Exit as error:
         return error.exit_code
     except SystemExit as error:  # a library giving up, e.g. click on a broken pipe
         if type(sys.stdout).__name__ == "PacifyFlushWrapper":
@@ -192,7 +232,7 @@ def _guarded(call: Callable[[], object], debug: bool) -> int:
                 import traceback
 
                 traceback.print_exception(error, file=sys.stderr)
-            say(f"cannot write the output: {error.strerror or error}")
+            say(f"cannot write the output: {error.strerror or error}", exit_code=ExitStatus.OUTPUT_FAILED)
             return ExitStatus.OUTPUT_FAILED
         return _internal(error, debug)
     except Exception as error:
@@ -207,7 +247,10 @@ def _internal(error: BaseException, debug: bool) -> int:
         import traceback
 
         traceback.print_exception(error, file=sys.stderr)
-    say(f"internal failure ({type(error).__name__}: {error}); run with --debug or KETPLAN_DEBUG=1 for details")
+    say(
+        f"internal failure ({type(error).__name__}: {error}); run with --debug or KETPLAN_DEBUG=1 for details",
+        exit_code=EXIT_INTERNAL,
+    )
     return EXIT_INTERNAL
 
 

@@ -6,22 +6,38 @@ from datetime import UTC
 
 import typer
 
-from ketplan.app.exit_status import ExitStatus
+from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import PlanFormat
+from ketplan.cli.options import (
+    CALENDAR,
+    DOSE,
+    METAVARS,
+    OUTPUT,
+    PATIENT,
+    ROSTER,
+    complete_holiday_codes,
+    complete_protocol_ids,
+    date_format_option,
+    details_option,
+    format_option,
+    plan_format_help,
+    table_settings,
+)
 from ketplan.cli.types import strict_decimal, strict_int
+from ketplan.export import formats
 
 PLAN_EPILOG = (
-    "Examples: ketplan plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels; "
-    "ketplan plan --route iv --weight 70kg --start 2026-12-07 --format ics --output p01.ics; "
-    "ketplan plan --roster clinic.csv --format ics --output-dir calendars. "
-    "Exit codes: 0 success; 2 invalid input, refused dose or (with --roster) any row failed; 1 internal failure."
+    "Examples:\n\n"
+    "ketplan plan --route intranasal --start 2026-12-01 --days tue,fri --tz Europe/Brussels\n\n"
+    "ketplan plan --route iv --weight 70kg --start 2026-12-07 --format ics --output p01.ics\n\n"
+    "ketplan plan --roster clinic.csv --format ics --output-dir calendars\n\n"
+    + exit_codes_help(invalid="invalid input, refused dose or (with --roster) any row failed")
 )
 
 ROSTER_HELP = (
     "Plan many patients in one run from a CSV file ('-' for stdin), one row per patient. Header: id, route, "
-    "start (required) and any of weight, protocol, days, time, tz, weeks, until, dose, first_dose, every, "
-    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every (the options of "
+    "start (required) and any of weight (or weight_kg / weight_lb: the unit in the header, a plain number in the cells), protocol, days, time, tz, weeks, until, dose, first_dose, every, "
+    "mg_per_kg, age, height, sex, dosing_weight, closed, skip, holidays, label, screen_every, setting (the options of "
     "the same names; an empty cell is an option not given); any other column is refused. id: 1-64 ASCII letters, "
     "digits, '.', '_' or '-' (it names the output file). Output streams row by row: --format jsonl "
     "(default; one plan per line with its id), csv (one row per session with an id column) or ics (one "
@@ -37,120 +53,217 @@ def plan_command(
         "--route",
         "-r",
         help="intranasal (esketamine), iv, im, sc or oral (racemic ketamine). Picks the route's default protocol.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["route"],
     ),
-    start: str | None = typer.Option(None, "--start", "-s", help="First possible session date, YYYY-MM-DD. Required."),
+    start: str | None = typer.Option(
+        None,
+        "--start",
+        "-s",
+        help="First possible session date, YYYY-MM-DD. Required.",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["start"],
+    ),
     weight: str | None = typer.Option(
         None,
         "--weight",
         "-w",
-        help="Body weight with unit (70kg, 154lb); required for weight-based (racemic) protocols.",
+        help="Body weight with its unit (70kg, 154lb; a bare number is refused); required for weight-based (racemic) protocols.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["weight"],
     ),
     protocol: str | None = typer.Option(
         None,
         "--protocol",
         "-p",
         help="A protocol id (see `ketplan protocols`) or a path to your own .toml protocol file.",
+        autocompletion=complete_protocol_ids,
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["protocol"],
     ),
     days: str | None = typer.Option(
         None,
         "--days",
         help="Session weekdays, e.g. tue,fri or mon,wed,fri; the first listed day anchors weekly phases. Default: chosen from --start and shown.",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["days"],
     ),
     time: str | None = typer.Option(
         None,
         "--time",
         help="Session start, 24-hour HH:MM (default 09:00). Times skipped by a DST change move forward by the gap; repeated times use the first occurrence.",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["time"],
     ),
     tz: str | None = typer.Option(
-        None, "--tz", help="IANA time zone, e.g. Europe/Brussels (default: this machine's zone)."
+        None,
+        "--tz",
+        help="IANA time zone, e.g. Europe/Brussels (default: this machine's zone).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["tz"],
     ),
     weeks: int | None = typer.Option(
         None,
         "--weeks",
         parser=strict_int("weeks"),
         help="Length of the plan in weeks from the first session (default 26, at most 156).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["weeks"],
     ),
-    until: str | None = typer.Option(None, "--until", help="Last date of the plan, YYYY-MM-DD (instead of --weeks)."),
+    until: str | None = typer.Option(
+        None,
+        "--until",
+        help="Last date of the plan, YYYY-MM-DD (instead of --weeks).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["until"],
+    ),
     dose: int | None = typer.Option(
         None,
         "--dose",
         parser=strict_int("dose"),
         help="Esketamine dose from session 2: 56 (default) or 84 mg; 84 mg only after a 56 mg start.",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["dose"],
     ),
     first_dose: int | None = typer.Option(
         None,
         "--first-dose",
         parser=strict_int("first_dose"),
-        help="Esketamine first dose; 28 mg only with --age 65 or over (ex-US labels), with a warning.",
+        help="Esketamine first dose; 28 mg only with --age 65 or over: then the whole course follows the ex-US labels (28/56/84 mg, 28 mg steps), with a warning.",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["first_dose"],
     ),
     every: int | None = typer.Option(
         None,
         "--every",
         parser=strict_int("every"),
-        help="Esketamine TRD from week 9: every 2 weeks (default) or every 1 week.",
+        help="Weeks between sessions in the protocol's open-ended phase (esketamine TRD from week 9: 2, the ketplan default, or 1).",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["every"],
     ),
     mg_per_kg: float | None = typer.Option(
         None,
         "--mg-per-kg",
         parser=strict_decimal("mg_per_kg"),
         help="Racemic ketamine dose in mg/kg (protocol default, within the protocol's range; IV 0.1-1.0).",
+        rich_help_panel=DOSE,
+        metavar=METAVARS["mg_per_kg"],
     ),
     age: int | None = typer.Option(
-        None, "--age", parser=strict_int("age"), help="Age in years: under 18 refused; 65 or over adds warnings."
+        None,
+        "--age",
+        parser=strict_int("age"),
+        help="Age in years: under 18 refused; 65 or over adds warnings.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["age"],
     ),
     height: str | None = typer.Option(
-        None, "--height", help="Height with unit (170cm, 66in), for BMI and ideal/adjusted weight."
+        None,
+        "--height",
+        help="Height with unit (175cm, 66in, 5'9\", 5ft 9in), for BMI and ideal/adjusted weight; required above 120 kg (ketplan default).",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["height"],
     ),
-    sex: str | None = typer.Option(None, "--sex", help="female or male (Devine ideal body weight)."),
-    dosing_weight: str | None = typer.Option(None, "--dosing-weight", help="actual (default), ideal or adjusted."),
+    sex: str | None = typer.Option(
+        None,
+        "--sex",
+        help="female or male (Devine ideal body weight).",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["sex"],
+    ),
+    dosing_weight: str | None = typer.Option(
+        None,
+        "--dosing-weight",
+        help="actual (default), ideal or adjusted.",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["dosing_weight"],
+    ),
     closed: str | None = typer.Option(
-        None, "--closed", help="Weekdays the clinic is closed (default sat,sun; 'none' for none)."
+        None,
+        "--closed",
+        help="Weekdays the clinic is closed (default sat,sun; 'none' for none).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["closed"],
     ),
     skip: list[str] | None = typer.Option(
-        None, "--skip", help="A closed date, YYYY-MM-DD; repeat the option or separate dates with commas."
+        None,
+        "--skip",
+        help="A closed date, YYYY-MM-DD; repeat the option or separate dates with commas.",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["skip"],
     ),
     holidays: str | None = typer.Option(
-        None, "--holidays", help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ..."
+        None,
+        "--holidays",
+        help="Close on public holidays of a country or subdivision: BE, NL, US, US-NY, GB, ...",
+        autocompletion=complete_holiday_codes,
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["holidays"],
     ),
-    label: str | None = typer.Option(None, "--label", help="Pseudonymous patient label such as P01 (never a name)."),
+    label: str | None = typer.Option(
+        None,
+        "--label",
+        help="Pseudonymous patient label such as P01 (never a name).",
+        rich_help_panel=PATIENT,
+        metavar=METAVARS["label"],
+    ),
     screen_every: int | None = typer.Option(
         None,
         "--screen-every",
         parser=strict_int("screen_every"),
         help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12).",
+        rich_help_panel=CALENDAR,
+        metavar=METAVARS["screen_every"],
     ),
-    output_format: PlanFormat | None = typer.Option(
+    output_format: str | None = format_option(
+        formats.PLAN, formats.ROSTER, default=None, help=plan_format_help(), panel=OUTPUT
+    ),
+    setting: str | None = typer.Option(
         None,
-        "--format",
-        "-f",
-        help="table (default), json (one object), csv (one row per session) or ics (iCalendar); with --roster: jsonl (default), csv or ics.",
+        "--setting",
+        help="outpatient (default) or inpatient. Inpatient settings do not enrol patients in the esketamine REMS or submit monitoring forms, so those checkpoints are left out.",
+        rich_help_panel=CALENDAR,
+        metavar="outpatient|inpatient",
     ),
     output: str | None = typer.Option(
         None,
         "--output",
         "-o",
         help="Write to this file ('-' for stdout). Never overwrites without --force; writes atomically.",
+        rich_help_panel=OUTPUT,
+        metavar=METAVARS["output"],
     ),
     force: bool = typer.Option(
         False,
         "--force",
         help="Allow --output (with --roster --format ics: the files in --output-dir) to replace existing files.",
+        rich_help_panel=OUTPUT,
     ),
     remind: str = typer.Option(
         "default",
         "--remind",
         help="ics reminders: default (evening before + 1 h before), none, or a list such as evening,2h,30m.",
+        rich_help_panel=OUTPUT,
+        metavar=METAVARS["remind"],
     ),
     stamp: str | None = typer.Option(
         None,
         "--stamp",
         help="ics DTSTAMP as ISO 8601 UTC (e.g. 2026-11-01T00:00:00Z) for byte-identical files; or set SOURCE_DATE_EPOCH.",
+        rich_help_panel=OUTPUT,
+        metavar=METAVARS["stamp"],
     ),
-    roster: str | None = typer.Option(None, "--roster", help=ROSTER_HELP),
+    details: bool = details_option(OUTPUT),
+    date_format: str | None = date_format_option(OUTPUT),
+    roster: str | None = typer.Option(
+        None, "--roster", help=ROSTER_HELP, rich_help_panel=ROSTER, metavar=METAVARS["roster"]
+    ),
     output_dir: str | None = typer.Option(
         None,
         "--output-dir",
         help="With --roster --format ics: an existing folder that receives one ID.ics per patient (same no-clobber rules as --output).",
+        rich_help_panel=ROSTER,
+        metavar=METAVARS["output_dir"],
     ),
 ) -> None:
     """Plan a course: dated sessions with doses, moved around closed days, with checkpoints and sources.
@@ -183,51 +296,34 @@ def plan_command(
         holidays=holidays,
         label=label,
         screen_every=screen_every,
+        setting=setting,
     )
+    table = table_settings(details, date_format)
     if roster is not None:
-        _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp)
+        _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp, table)
     else:
-        _plan_one(options, output_format, output, output_dir, force, remind, stamp)
+        _plan_one(options, output_format, output, output_dir, force, remind, stamp, table)
 
 
-def _plan_one(options, output_format, output, output_dir, force, remind, stamp) -> None:
+def _plan_one(options, output_format, output, output_dir, force, remind, stamp, table) -> None:
     from ketplan.app.planning import plan_from_text
-    from ketplan.io.files import write_output
+    from ketplan.cli.output import emit
+    from ketplan.core.errors import InputError
 
-    _refuse_roster_only(output_format, output_dir)
-    output_format = output_format or PlanFormat.table
-    _refuse_ics_only(output_format, remind, stamp)
-    reminders = stamp_value = None
-    if output_format is PlanFormat.ics:
-        reminders, stamp_value = _ics_settings(remind, stamp)
+    chosen = formats.choose(output_format, formats.PLAN, what="one plan")
+    if output_dir is not None:
+        raise InputError("--output-dir is for --roster --format ics; for one plan use --output FILE", "output_dir")
+    formats.check_only_options(chosen, _given(remind, stamp, table))
+    reminders, stamp_value = _format_settings(chosen, remind, stamp)
     target = None if output in (None, "-") else _path(output)
     plan = plan_from_text(options, default_zone=_default_zone())
+    settings = formats.settings_for(chosen, table)
+    emit(chosen, formats.PLAN, plan, target, force=force, stamp=stamp_value, reminders=reminders, **settings)
 
-    if output_format is PlanFormat.json:
-        from ketplan.export.jsonout import dumps, plan_document
 
-        write_output(dumps(plan_document(plan)) + "\n", target, force=force)
-    elif output_format is PlanFormat.csv:
-        from ketplan.export.csvout import plan_csv
-
-        write_output(plan_csv(plan), target, force=force)
-    elif output_format is PlanFormat.ics:
-        from ketplan.export.ics import plan_to_ics
-
-        write_output(plan_to_ics(plan, stamp=stamp_value, reminders=reminders), target, force=force)
-    elif target is None:
-        from ketplan.export.plan_table import print_plan
-
-        print_plan(plan)
-    else:
-        import io
-
-        from ketplan.export.plan_table import print_plan
-        from ketplan.export.table import make_console
-
-        buffer = io.StringIO()
-        print_plan(plan, make_console(file=buffer, plain=True))
-        write_output(buffer.getvalue(), target, force=force)
+def _given(remind: str, stamp: str | None, table: dict) -> dict[str, bool]:
+    """Which format-only options the command line gave."""
+    return {"remind": remind != "default", "stamp": stamp is not None, **{k: bool(v) for k, v in table.items()}}
 
 
 def _load_protocol_models() -> None:
@@ -250,33 +346,10 @@ def _load_protocol_models() -> None:
         os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
 
 
-def _refuse_roster_only(output_format: PlanFormat | None, output_dir: str | None) -> None:
-    from ketplan.core.errors import InputError
-
-    if output_format is PlanFormat.jsonl:
-        raise InputError("--format jsonl is for --roster (one plan per line); for one plan use --format json", "format")
-    if output_dir is not None:
-        raise InputError("--output-dir is for --roster --format ics; for one plan use --output FILE", "output_dir")
-
-
-def _refuse_ics_only(output_format: PlanFormat, remind: str, stamp: str | None) -> None:
-    """--remind and --stamp shape a calendar file: given with another format they would be
-    silently ignored, so they are refused instead."""
-    from ketplan.core.errors import InputError
-
-    if output_format is PlanFormat.ics:
-        return
-    if remind != "default":
-        raise InputError(
-            f"--remind applies to --format ics (calendar reminders), not --format {output_format.value}", "remind"
-        )
-    if stamp is not None:
-        raise InputError(
-            f"--stamp applies to --format ics (the calendar's DTSTAMP), not --format {output_format.value}", "stamp"
-        )
-
-
-def _ics_settings(remind: str, stamp: str | None):
+def _format_settings(chosen, remind: str, stamp: str | None):
+    """The settings of the options only a format accepts (ics reminders and DTSTAMP)."""
+    if "remind" not in chosen.only_options:
+        return (), None
     import os
     from datetime import datetime
 
@@ -285,7 +358,7 @@ def _ics_settings(remind: str, stamp: str | None):
     return parse_reminders(remind), stamp_from(stamp, os.environ, datetime.now(UTC))
 
 
-def _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp) -> None:
+def _plan_roster(roster, options, output_format, output, output_dir, force, remind, stamp, table) -> None:
     """`--roster`: many patients, one process; the rows carry the per-patient options."""
     from dataclasses import fields
 
@@ -297,25 +370,23 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
             f"--roster cannot be combined with {', '.join(given)}: per-patient values go in the roster's columns",
             "roster",
         )
-    output_format = output_format or PlanFormat.jsonl
-    if output_format in (PlanFormat.table, PlanFormat.json):
-        raise InputError(
-            f"--roster writes --format jsonl (the default), csv or ics, not {output_format.value}", "format"
-        )
-    _refuse_ics_only(output_format, remind, stamp)
-    reminders = stamp_value = None
+    chosen = formats.choose(output_format, formats.ROSTER, what="a roster")
+    formats.check_only_options(chosen, _given(remind, stamp, table))
     target = folder = None
-    if output_format is PlanFormat.ics:
+    if chosen.one_file_per_row:
         from ketplan.app.roster import check_output_dir
 
         if output is not None:
             raise InputError(
-                "--roster --format ics writes one file per patient: give --output-dir DIR, not --output", "output"
+                f"--roster --format {chosen.name} writes one file per patient: give --output-dir DIR, not --output",
+                "output",
             )
         if output_dir is None:
-            raise InputError("--roster --format ics needs --output-dir DIR (one ID.ics per patient)", "output_dir")
+            raise InputError(
+                f"--roster --format {chosen.name} needs --output-dir DIR (one ID.{chosen.name} per patient)",
+                "output_dir",
+            )
         folder = check_output_dir(output_dir)
-        reminders, stamp_value = _ics_settings(remind, stamp)
     else:
         if output_dir is not None:
             raise InputError(
@@ -323,19 +394,20 @@ def _plan_roster(roster, options, output_format, output, output_dir, force, remi
                 "output_dir",
             )
         target = None if output in (None, "-") else _path(output)
+    reminders, stamp_value = _format_settings(chosen, remind, stamp)
 
     from ketplan.app.roster import BatchResult, run_roster, summary
     from ketplan.cli.errors import say
+    from ketplan.export.formats import RenderOptions
 
     result = BatchResult()
     outcomes = run_roster(
         roster,
-        output_format.value,
+        chosen,
         output=target,
         output_dir=folder,
         force=force,
-        stamp=stamp_value,
-        reminders=reminders,
+        render_options=RenderOptions(stamp=stamp_value, reminders=reminders),
         default_zone=_default_zone(),
     )
     for outcome in outcomes:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from ketplan.app.exit_status import ExitStatus, exit_codes_help
 from ketplan.cli import app
-from ketplan.cli.options import FORMAT_HELP, ListFormat
+from ketplan.cli.options import complete_protocol_ids, format_option
+from ketplan.export import formats
 
-EPILOG = "Exit codes: 0 success; 2 invalid input or invalid protocol file; 1 internal failure."
+EPILOG = exit_codes_help(invalid="invalid input or invalid protocol file")
 
 protocols_app = typer.Typer(
     help="List, show and check treatment protocols (the shipped ones or your own .toml files).",
@@ -18,59 +20,56 @@ protocols_app = typer.Typer(
 )
 
 
-def _print_list(output_format: ListFormat) -> None:
+def _print_list(output_format: str) -> None:
+    from ketplan.cli.output import emit
     from ketplan.io.catalog import shipped_protocols
 
-    protocols = shipped_protocols()
-    if output_format is ListFormat.json:
-        from ketplan.export.jsonout import dumps
-        from ketplan.export.protocol_table import list_document
+    chosen = formats.choose(output_format, formats.PROTOCOLS, what="the protocol list")
+    emit(chosen, formats.PROTOCOLS, shipped_protocols())
 
-        print(dumps(list_document(protocols)))
-    else:
-        from ketplan.export.protocol_table import print_protocol_list
 
-        print_protocol_list(protocols)
+def _group_format(ctx: typer.Context, own: str | None) -> str:
+    """A subcommand's --format, else the group's (`ketplan protocols --format json list`), else table."""
+    group = ctx.parent.params.get("output_format") if ctx.parent is not None else None
+    return own or group or "table"
 
 
 @protocols_app.callback(invoke_without_command=True, epilog=EPILOG)
 def protocols_root(
     ctx: typer.Context,
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=FORMAT_HELP),
+    output_format: str | None = format_option(formats.PROTOCOLS, default=None),
 ) -> None:
     """List, show and check treatment protocols. Without a subcommand: the list."""
     if ctx.invoked_subcommand is None:
-        _print_list(output_format)
+        _print_list(output_format or "table")
 
 
 @protocols_app.command("list", epilog="Example: ketplan protocols list --format json. " + EPILOG)
 def list_command(
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=FORMAT_HELP),
+    ctx: typer.Context,
+    output_format: str | None = format_option(formats.PROTOCOLS, default=None),
 ) -> None:
     """List the shipped protocols: id, route, drug, evidence, phases, sessions, default for the route."""
-    _print_list(output_format)
+    _print_list(_group_format(ctx, output_format))
 
 
 @protocols_app.command("show", epilog="Example: ketplan protocols show iv-racemic-twice-weekly. " + EPILOG)
 def show_command(
+    ctx: typer.Context,
     protocol: str = typer.Argument(
-        ..., metavar="ID|FILE", help="A shipped protocol id (see 'ketplan protocols') or a path to a .toml file."
+        ...,
+        metavar="ID|FILE",
+        help="A shipped protocol id (see 'ketplan protocols') or a path to a .toml file.",
+        autocompletion=complete_protocol_ids,
     ),
-    output_format: ListFormat = typer.Option(ListFormat.table, "--format", "-f", help=FORMAT_HELP),
+    output_format: str | None = format_option(formats.PROTOCOLS, default=None),
 ) -> None:
     """Show one protocol in full: phases, dose rule, session, instructions, monitoring, checkpoints, warnings, references."""
+    from ketplan.cli.output import emit
     from ketplan.io.catalog import load_protocol
 
-    loaded = load_protocol(protocol)
-    if output_format is ListFormat.json:
-        from ketplan.export.jsonout import dumps
-        from ketplan.export.protocol_table import protocol_document
-
-        print(dumps(protocol_document(loaded)))
-    else:
-        from ketplan.export.protocol_table import print_protocol
-
-        print_protocol(loaded)
+    chosen = formats.choose(_group_format(ctx, output_format), formats.PROTOCOL, what="a protocol")
+    emit(chosen, formats.PROTOCOL, load_protocol(protocol))
 
 
 @protocols_app.command("check", epilog="Example: ketplan protocols check my-protocol.toml. " + EPILOG)
@@ -101,9 +100,9 @@ def check_command(
         raise bad[0]  # the app prints it as one line and exits 2
     from ketplan.cli.errors import say
 
-    for error in bad:
-        say(error.message)
-    raise typer.Exit(2)
+    for failure in bad:
+        say(failure.message)
+    raise typer.Exit(ExitStatus.INVALID)
 
 
 app.add_typer(protocols_app, name="protocols")

@@ -9,179 +9,106 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
 
 from ketplan.core import references as refs
+from ketplan.core.body_weight import (
+    ADJUSTED_WEIGHT_FACTOR,
+    DEVINE_BASE_INCHES,
+    DEVINE_BASE_KG,
+    DEVINE_KG_PER_INCH,
+    OBESE_BMI,
+    DosingWeight,
+    Sex,
+    WeightBasis,
+    adjusted_body_weight_kg,
+    body_mass_index,
+    choose_dosing_weight,
+    ideal_body_weight_kg,
+)
+from ketplan.core.dose_warnings import (
+    MAX_AGE,
+    MIN_AGE,
+    OLDER_ADULT_AGE,
+    absolute_dose_alert,
+    check_age,
+    check_height_given,
+    repeated_dose_warning,
+)
 from ketplan.core.errors import InputError, UnsafeDoseError, ref
 from ketplan.core.numbers import shown
-from ketplan.core.units import CM_PER_INCH, MAX_HEIGHT_CM, MAX_WEIGHT_KG, MIN_HEIGHT_CM, MIN_WEIGHT_KG
+from ketplan.core.preparation import (
+    CONVENTIONAL_MINUTES,
+    MARKETED_CONCENTRATIONS_MG_PER_ML,
+    MAX_FINAL_VOLUME_ML,
+    MAX_INFUSION_MINUTES,
+    MUST_DILUTE_MG_PER_ML,
+    REPORTED_MINUTES,
+    check_concentration,
+    check_final_volume,
+    check_minutes,
+    drawable_volume_ml,
+    round_dose_inside,
+    round_drug_volume_ml,
+)
+from ketplan.core.units import MAX_WEIGHT_KG, MIN_WEIGHT_KG
 
-# Racemic ketamine: the hard range in mg/kg for each route. IV/IM/SC: the range Fava 2020
-# studied (0.1-1.0 mg/kg); there is deliberately no override. Oral: the range of the 2023
-# systematic review (Meshkat et al., 0.5-1.25 mg/kg); oral evidence is preliminary.
+__all__ = [
+    "ADJUSTED_WEIGHT_FACTOR",
+    "CONVENTIONAL_MINUTES",
+    "DEVINE_BASE_INCHES",
+    "DEVINE_BASE_KG",
+    "DEVINE_KG_PER_INCH",
+    "MARKETED_CONCENTRATIONS_MG_PER_ML",
+    "MAX_AGE",
+    "MAX_FINAL_VOLUME_ML",
+    "MAX_INFUSION_MINUTES",
+    "MIN_AGE",
+    "MUST_DILUTE_MG_PER_ML",
+    "OBESE_BMI",
+    "OLDER_ADULT_AGE",
+    "REPORTED_MINUTES",
+    "DosingWeight",
+    "Sex",
+    "WeightBasedDose",
+    "WeightBasis",
+    "adjusted_body_weight_kg",
+    "body_mass_index",
+    "check_age",
+    "choose_dosing_weight",
+    "ideal_body_weight_kg",
+    "round_drug_volume_ml",
+    "weight_based_dose",
+]
+
+# Racemic ketamine: the hard range in mg/kg for each route, from the studies of that route; there
+# is deliberately no override. IV: the doses Fava 2020 studied (0.1-1.0 mg/kg, each as a single
+# infusion). IM: Loo 2016's titration (0.1-0.5 mg/kg). SC: Loo 2016's titration from 0.1 mg/kg and
+# KADS (Loo 2023) up to 0.9 mg/kg. Oral: the range of the 2023 systematic review (Meshkat et al.,
+# 0.5-1.25 mg/kg); oral evidence is preliminary.
 RACEMIC_MG_PER_KG_LIMITS: dict[str, tuple[float, float]] = {
     "iv": (0.1, 1.0),
-    "im": (0.1, 1.0),
-    "sc": (0.1, 1.0),
+    "im": (0.1, 0.5),
+    "sc": (0.1, 0.9),
     "oral": (0.5, 1.25),
+}
+RACEMIC_LIMIT_SOURCES = {
+    "iv": "the doses Fava 2020 studied",
+    "im": "Loo 2016's intramuscular titration",
+    "sc": "Loo 2016's titration and KADS (Loo 2023)",
+    "oral": "the range Meshkat 2023 reviewed",
 }
 
 ESKETAMINE_MG_PER_DEVICE = 28
 ESKETAMINE_REST_MINUTES = 5  # after each device (SPRAVATO IFU)
 ESKETAMINE_DOSES_MG = (28, 56, 84)
-
-MARKETED_CONCENTRATIONS_MG_PER_ML = (10.0, 50.0, 100.0)
-MIN_CONCENTRATION_MG_PER_ML = 1.0  # below any ketamine vial (10, 50, 100 mg/mL): a typo, not a strength
-MUST_DILUTE_MG_PER_ML = 100.0
-STUDIED_MINUTES = (40, 100)
-MAX_INFUSION_MINUTES = 24 * 60
-MAX_FINAL_VOLUME_ML = 1000.0
-MIN_AGE, MAX_AGE, OLDER_ADULT_AGE = 18, 120, 65
-OBESE_BMI = 30.0
-DEVINE_BASE_KG = {"male": 50.0, "female": 45.5}
-DEVINE_KG_PER_INCH = 2.3
-DEVINE_BASE_INCHES = 60.0
-ADJUSTED_WEIGHT_FACTOR = 0.4
-
-
-class WeightBasis(str, Enum):
-    actual = "actual"
-    ideal = "ideal"
-    adjusted = "adjusted"
-
-
-class Sex(str, Enum):
-    female = "female"
-    male = "male"
-
-
-@dataclass(frozen=True)
-class DosingWeight:
-    kg: float
-    basis_requested: WeightBasis
-    basis_used: WeightBasis
-    actual_kg: float
-    ideal_kg: float | None
-    adjusted_kg: float | None
-    bmi: float | None
-    warnings: tuple[str, ...] = ()
-
-
-def ideal_body_weight_kg(height_cm: float, sex: Sex) -> float:
-    """Devine (1974). At or below 60 in the base value is returned, as most calculators do."""
-    inches_over_60 = max(0.0, height_cm / CM_PER_INCH - DEVINE_BASE_INCHES)
-    return DEVINE_BASE_KG[Sex(sex).value] + DEVINE_KG_PER_INCH * inches_over_60
-
-
-def adjusted_body_weight_kg(actual_kg: float, ideal_kg: float) -> float:
-    return ideal_kg + ADJUSTED_WEIGHT_FACTOR * (actual_kg - ideal_kg)
-
-
-def body_mass_index(weight_kg: float, height_cm: float) -> float:
-    metres = height_cm / 100.0
-    return weight_kg / (metres * metres)
-
-
-def choose_dosing_weight(
-    actual_kg: float,
-    basis: WeightBasis = WeightBasis.actual,
-    height_cm: float | None = None,
-    sex: Sex | None = None,
-) -> DosingWeight:
-    """The weight a mg/kg dose is multiplied by, with the reason for any substitution."""
-    basis = WeightBasis(basis)
-    if height_cm is not None and (
-        isinstance(height_cm, bool)
-        or not isinstance(height_cm, (int, float))
-        or not math.isfinite(height_cm)
-        or not MIN_HEIGHT_CM <= height_cm <= MAX_HEIGHT_CM
-    ):
-        raise InputError(
-            f"{ref('height')} must lie within the plausible adult range {MIN_HEIGHT_CM:g}–{MAX_HEIGHT_CM:g} cm",
-            "height",
-        )
-    warnings: list[str] = []
-    bmi = body_mass_index(actual_kg, height_cm) if height_cm else None
-    ideal = adjusted = None
-    if height_cm is not None and sex is not None:
-        ideal = ideal_body_weight_kg(height_cm, Sex(sex))
-        adjusted = adjusted_body_weight_kg(actual_kg, ideal) if actual_kg > ideal else None
-    if basis is not WeightBasis.actual:
-        if height_cm is None or sex is None:
-            raise InputError(
-                f"{ref('dosing_weight')} {basis.value} needs {ref('height')} and {ref('sex')} (Devine ideal body weight)",
-                "dosing_weight",
-            )
-        if height_cm / CM_PER_INCH <= DEVINE_BASE_INCHES:
-            warnings.append(
-                "Height is 60 in (152.4 cm) or less: Devine ideal body weight uses its base value "
-                f"({DEVINE_BASE_KG[Sex(sex).value]:g} kg); confirm the weight basis."
-            )
-    used, kg = basis, actual_kg
-    if basis is WeightBasis.ideal:
-        if actual_kg < ideal:
-            used = WeightBasis.actual
-            warnings.append(
-                f"Actual weight {actual_kg:.1f} kg is below ideal body weight {ideal:.1f} kg: "
-                "dosed on actual weight, the lower of the two."
-            )
-        else:
-            kg = ideal
-    elif basis is WeightBasis.adjusted:
-        if adjusted is None:
-            used = WeightBasis.actual
-            warnings.append(
-                f"Actual weight {actual_kg:.1f} kg is not above ideal body weight {ideal:.1f} kg: "
-                "adjusted weight does not apply; dosed on actual weight."
-            )
-        else:
-            kg = adjusted
-    if bmi is not None and bmi >= OBESE_BMI and used is WeightBasis.actual and basis is WeightBasis.actual:
-        warnings.append(
-            f"BMI {bmi:.1f} (obese, >= 30): dosed on actual weight. Confirm the dosing-weight basis "
-            "(actual, ideal or adjusted): sources do not settle it, the clinician chooses."
-        )
-    return DosingWeight(
-        kg=kg,
-        basis_requested=basis,
-        basis_used=used,
-        actual_kg=actual_kg,
-        ideal_kg=ideal,
-        adjusted_kg=adjusted,
-        bmi=bmi,
-        warnings=tuple(warnings),
-    )
-
-
-def check_age(age: int | None) -> tuple[str, ...]:
-    """Refuse minors; return the warnings an age carries."""
-    if age is None:
-        return ()
-    if isinstance(age, bool) or not isinstance(age, int):
-        raise InputError(f"{ref('age')} must be a whole number of years", "age")
-    if age < MIN_AGE:
-        raise InputError(
-            f"{ref('age')} {age} is under {MIN_AGE}: ketamine and esketamine for depression are studied "
-            "and approved in adults only",
-            "age",
-        )
-    if age > MAX_AGE:
-        raise InputError(f"{ref('age')} {age} is not a plausible age (at most {MAX_AGE})", "age")
-    if age >= OLDER_ADULT_AGE:
-        return (
-            f"Age {age} (65 or over): higher drug exposure and larger blood-pressure rises are "
-            "reported in older patients; monitor blood pressure closely.",
-        )
-    return ()
+ESKETAMINE_OLDER_ADULT_MG = 28  # ex-US labels only, at 65 or over
 
 
 def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] | None = None) -> float:
     """Refuse a mg/kg dose outside the drug's hard range, and outside a protocol's narrower one."""
     if route not in RACEMIC_MG_PER_KG_LIMITS:
         raise InputError(f"route {route!r} has no weight-based racemic ketamine dose", "route")
-    low, high = RACEMIC_MG_PER_KG_LIMITS[route]
-    if allowed is not None:
-        low, high = max(low, allowed[0]), min(high, allowed[1])
+    low, high = mg_per_kg_range(route, allowed)
     if not isinstance(mg_per_kg, (int, float)) or isinstance(mg_per_kg, bool) or not math.isfinite(mg_per_kg):
         raise UnsafeDoseError(
             f"{ref('mg_per_kg')} must be a finite number within {format_number(low)}–{format_number(high)} mg/kg",
@@ -190,7 +117,7 @@ def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] |
     if not low <= mg_per_kg <= high:  # inclusive and exact: no tolerance at a hard limit
         raise UnsafeDoseError(
             f"{ref('mg_per_kg')} {shown(mg_per_kg)} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
-            f"{route.upper() if route != 'oral' else 'oral'} racemic ketamine here",
+            f"{route.upper() if route != 'oral' else 'oral'} racemic ketamine here ({RACEMIC_LIMIT_SOURCES[route]})",
             "mg_per_kg",
         )
     return float(mg_per_kg)
@@ -222,46 +149,6 @@ def esketamine_administration_minutes(dose_mg: int) -> int:
     Observation starts after the last device, so the rest after it is part of observation.
     """
     return (esketamine_devices(dose_mg) - 1) * ESKETAMINE_REST_MINUTES
-
-
-def round_drug_volume_ml(volume_ml: float) -> float:
-    """Syringe precision: 0.01 mL below 1 mL, 0.1 mL from 1 mL on."""
-    step = 0.01 if volume_ml < 1.0 else 0.1
-    return _round_to_step(volume_ml, step)
-
-
-def _round_to_step(value: float, step: float) -> float:
-    # Decimal-safe half-up rounding to a step of 0.1 or 0.01.
-    digits = 2 if step < 0.1 else 1
-    return round(math.floor(value / step + 0.5 + 1e-9) * step, digits)
-
-
-def _round_dose_inside(dose_mg: float, low_mg: float, high_mg: float) -> float:
-    """Round to 0.1 mg, towards the inside of the range when plain rounding would step out of it."""
-    rounded = _round_to_step(dose_mg, 0.1)
-    if rounded > high_mg + 1e-9:
-        rounded = math.floor(high_mg * 10 + 1e-9) / 10
-    elif rounded < low_mg - 1e-9:
-        rounded = math.ceil(low_mg * 10 - 1e-9) / 10
-    return rounded
-
-
-def _drawable_volume_ml(dose_mg: float, concentration: float, low_mg: float, high_mg: float) -> float:
-    """Rounded volume whose delivered dose stays inside [low_mg, high_mg]: rounding never breaks a limit."""
-    exact = dose_mg / concentration
-    volume = round_drug_volume_ml(exact)
-    step = 0.01 if volume < 1.0 else 0.1
-    if volume * concentration > high_mg + 1e-9:
-        volume = round(volume - step, 2)
-    elif volume * concentration < low_mg - 1e-9:
-        volume = round(volume + step, 2)
-    if volume <= 0 or not low_mg - 1e-9 <= volume * concentration <= high_mg + 1e-9:
-        raise UnsafeDoseError(
-            f"{ref('concentration')} {concentration:g} mg/mL cannot measure {dose_mg:.1f} mg within the allowed range "
-            "at syringe precision; use a lower concentration",
-            "concentration",
-        )
-    return volume
 
 
 @dataclass(frozen=True)
@@ -318,45 +205,28 @@ def weight_based_dose(
     IV gets an infusion (drug volume, final volume, pump rate); IM and SC a drawn volume;
     oral a dose in mg only.
     """
-    if isinstance(weight_kg, bool) or not isinstance(weight_kg, (int, float)) or not math.isfinite(weight_kg):
-        raise InputError(f"{ref('weight')} must be a number of kg", "weight")
-    if not MIN_WEIGHT_KG <= weight_kg <= MAX_WEIGHT_KG:
-        raise InputError(
-            f"{ref('weight')} {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
-            "weight",
-        )
-    mg_per_kg = check_mg_per_kg(mg_per_kg, route, allowed_mg_per_kg)
-    low, high = RACEMIC_MG_PER_KG_LIMITS[route]
-    if allowed_mg_per_kg is not None:
-        low, high = max(low, allowed_mg_per_kg[0]), min(high, allowed_mg_per_kg[1])
-    warnings: list[str] = []
-    warnings.extend(check_age(age))
+    check_weight_kg(weight_kg)
     if weight_unit_assumed:
-        warnings.append(f"Weight {weight_entered or weight_kg} has no unit: read as kilograms.")
+        shown = weight_entered or f"{weight_kg:g}"
+        raise InputError(f"{ref('weight')} {shown} has no unit; add a unit: {shown}kg or {shown}lb", "weight")
+    mg_per_kg = check_mg_per_kg(mg_per_kg, route, allowed_mg_per_kg)
+    low, high = mg_per_kg_range(route, allowed_mg_per_kg)
+    warnings: list[str] = []
+    warnings.extend(check_age(age, route))
+    check_height_given(weight_kg, height_cm)
     dosing = choose_dosing_weight(weight_kg, basis, height_cm, sex)
     warnings.extend(dosing.warnings)
     dose_low, dose_high = low * dosing.kg, high * dosing.kg
-    dose_mg = _round_dose_inside(mg_per_kg * dosing.kg, dose_low, dose_high)
-
-    concentration = drug_volume = delivered = delivered_per_kg = None
-    minutes_out = final_volume = pump_rate = rate_mg_h = rate_mg_kg_h = None
+    dose_mg = round_dose_inside(mg_per_kg * dosing.kg, dose_low, dose_high)
+    for extra in (repeated_dose_warning(mg_per_kg, route), absolute_dose_alert(dose_mg, route)):
+        if extra is not None:
+            warnings.append(extra)
+    drawn = _Drawn()
     if route in ("iv", "im", "sc"):
-        concentration = _check_concentration(concentration_mg_per_ml, route, warnings)
-        drug_volume = _drawable_volume_ml(dose_mg, concentration, dose_low, dose_high)
-        delivered = round(drug_volume * concentration, 2)
-        delivered_per_kg = round(delivered / dosing.kg, 3)
-        if abs(delivered - dose_mg) >= max(0.5, 0.01 * dose_mg):
-            warnings.append(
-                f"Rounding: {drug_volume:g} mL of {concentration:g} mg/mL delivers {delivered:g} mg "
-                f"(calculated {dose_mg:g} mg); a lower concentration measures more finely."
-            )
+        drawn = _draw_up(dose_mg, dosing.kg, concentration_mg_per_ml, route, (dose_low, dose_high), warnings)
+    infusion = _Infusion()
     if route == "iv":
-        minutes_out = _check_minutes(minutes, warnings)
-        final_volume = _check_final_volume(final_volume_ml, drug_volume, concentration)
-        hours = minutes_out / 60.0
-        pump_rate = round(final_volume / hours, 1)
-        rate_mg_h = round(delivered / hours, 1)
-        rate_mg_kg_h = round(delivered / dosing.kg / hours, 3)
+        infusion = _infusion(minutes, final_volume_ml, drawn, dosing.kg, warnings)
     return WeightBasedDose(
         route=route,
         weight_kg=round(weight_kg, 2),
@@ -374,89 +244,106 @@ def weight_based_dose(
         mg_per_kg=mg_per_kg,
         mg_per_kg_range=(low, high),
         dose_mg=dose_mg,
-        concentration_mg_per_ml=concentration,
-        drug_volume_ml=drug_volume,
-        delivered_dose_mg=delivered,
-        delivered_mg_per_kg=delivered_per_kg,
-        infusion_minutes=minutes_out,
-        final_volume_ml=final_volume,
-        pump_rate_ml_per_h=pump_rate,
-        dose_rate_mg_per_h=rate_mg_h,
-        dose_rate_mg_per_kg_per_h=rate_mg_kg_h,
+        concentration_mg_per_ml=drawn.concentration,
+        drug_volume_ml=drawn.volume_ml,
+        delivered_dose_mg=drawn.delivered_mg,
+        delivered_mg_per_kg=drawn.delivered_mg_per_kg,
+        infusion_minutes=infusion.minutes,
+        final_volume_ml=infusion.final_volume_ml,
+        pump_rate_ml_per_h=infusion.pump_rate_ml_per_h,
+        dose_rate_mg_per_h=infusion.mg_per_h,
+        dose_rate_mg_per_kg_per_h=infusion.mg_per_kg_per_h,
         warnings=tuple(warnings),
-        references=_dose_references(route, basis, dosing, concentration),
+        references=_dose_references(route, basis, dosing, drawn.concentration, age),
     )
 
 
-def _check_concentration(concentration: float | None, route: str, warnings: list[str]) -> float:
-    if concentration is None:
-        raise InputError(f"{ref('concentration')} is needed to work out the volume to draw", "concentration")
-    if not math.isfinite(concentration) or concentration <= 0:
-        raise InputError(f"{ref('concentration')} must be a positive number of mg/mL (10, 50 or 100)", "concentration")
-    if concentration < MIN_CONCENTRATION_MG_PER_ML:
+def check_weight_kg(weight_kg: float) -> None:
+    if isinstance(weight_kg, bool) or not isinstance(weight_kg, (int, float)) or not math.isfinite(weight_kg):
+        raise InputError(f"{ref('weight')} must be a number of kg", "weight")
+    if not MIN_WEIGHT_KG <= weight_kg <= MAX_WEIGHT_KG:
         raise InputError(
-            f"{ref('concentration')} {shown(concentration)} mg/mL is below {MIN_CONCENTRATION_MG_PER_ML:g} mg/mL: "
-            "give the vial strength (10, 50 or 100 mg/mL)",
-            "concentration",
+            f"{ref('weight')} {weight_kg:g} kg is outside the plausible adult range {MIN_WEIGHT_KG:g}–{MAX_WEIGHT_KG:g} kg",
+            "weight",
         )
-    if concentration > MUST_DILUTE_MG_PER_ML:
-        raise InputError(
-            f"{ref('concentration')} {concentration:g} mg/mL is above the strongest marketed strength (100 mg/mL)",
-            "concentration",
-        )
-    if concentration not in MARKETED_CONCENTRATIONS_MG_PER_ML:
+
+
+def mg_per_kg_range(route: str, allowed: tuple[float, float] | None = None) -> tuple[float, float]:
+    """The drug's hard range for the route, narrowed (never widened) by a protocol's own range."""
+    low, high = RACEMIC_MG_PER_KG_LIMITS[route]
+    if allowed is not None:
+        low, high = max(low, allowed[0]), min(high, allowed[1])
+    return low, high
+
+
+@dataclass(frozen=True)
+class _Drawn:
+    concentration: float | None = None
+    volume_ml: float | None = None
+    delivered_mg: float | None = None
+    delivered_mg_per_kg: float | None = None
+
+
+@dataclass(frozen=True)
+class _Infusion:
+    minutes: float | None = None
+    final_volume_ml: float | None = None
+    pump_rate_ml_per_h: float | None = None
+    mg_per_h: float | None = None
+    mg_per_kg_per_h: float | None = None
+
+
+def _draw_up(
+    dose_mg: float,
+    dosing_kg: float,
+    concentration_mg_per_ml: float | None,
+    route: str,
+    dose_range_mg: tuple[float, float],
+    warnings: list[str],
+) -> _Drawn:
+    """The volume to draw from the vial, and what it delivers at syringe precision."""
+    concentration = check_concentration(concentration_mg_per_ml, route, warnings)
+    volume = drawable_volume_ml(dose_mg, concentration, *dose_range_mg)
+    delivered = round(volume * concentration, 2)
+    if abs(delivered - dose_mg) >= max(0.5, 0.01 * dose_mg):
         warnings.append(
-            f"Concentration {concentration:g} mg/mL is not a marketed strength (10, 50, 100 mg/mL): check the vial."
+            f"Rounding: {volume:g} mL of {concentration:g} mg/mL delivers {delivered:g} mg "
+            f"(calculated {dose_mg:g} mg); a lower concentration measures more finely."
         )
-    if concentration >= MUST_DILUTE_MG_PER_ML and route == "iv":
-        warnings.append(
-            "100 mg/mL must not be given IV undiluted (Ketalar label): it is drawn here only to be "
-            "added to the final infusion volume."
-        )
-    return float(concentration)
+    return _Drawn(concentration, volume, delivered, round(delivered / dosing_kg, 3))
 
 
-def _check_minutes(minutes: float | None, warnings: list[str]) -> float:
-    if minutes is None or not math.isfinite(minutes) or minutes <= 0:
-        raise InputError(f"{ref('minutes')} must be a positive number of minutes (40 is standard)", "minutes")
-    if minutes > MAX_INFUSION_MINUTES:
-        raise InputError(
-            f"{ref('minutes')} {minutes:g} is longer than a day; infusions studied last 40-100 min", "minutes"
-        )
-    if not STUDIED_MINUTES[0] <= minutes <= STUDIED_MINUTES[1]:
-        warnings.append(
-            f"Infusion over {minutes:g} min is outside the 40-100 min reported in studies (40 min is standard)."
-        )
-    return float(minutes)
+def _infusion(
+    minutes: float | None, final_volume_ml: float | None, drawn: _Drawn, dosing_kg: float, warnings: list[str]
+) -> _Infusion:
+    """Infusion length, final volume and the pump and dose rates."""
+    assert drawn.volume_ml is not None and drawn.concentration is not None and drawn.delivered_mg is not None
+    minutes_out = check_minutes(minutes, warnings)
+    final_volume = check_final_volume(final_volume_ml, drawn.volume_ml, drawn.concentration)
+    hours = minutes_out / 60.0
+    return _Infusion(
+        minutes=minutes_out,
+        final_volume_ml=final_volume,
+        pump_rate_ml_per_h=round(final_volume / hours, 1),
+        mg_per_h=round(drawn.delivered_mg / hours, 1),
+        mg_per_kg_per_h=round(drawn.delivered_mg / dosing_kg / hours, 3),
+    )
 
 
-def _check_final_volume(final_volume: float | None, drug_volume: float, concentration: float) -> float:
-    if final_volume is None or not math.isfinite(final_volume) or final_volume <= 0:
-        raise InputError(
-            f"{ref('final_volume')} must be a positive number of mL (100 is the ketplan default)", "final_volume"
-        )
-    if final_volume > MAX_FINAL_VOLUME_ML:
-        raise InputError(
-            f"{ref('final_volume')} {final_volume:g} mL is above {MAX_FINAL_VOLUME_ML:g} mL", "final_volume"
-        )
-    if final_volume < drug_volume:
-        raise InputError(
-            f"{ref('final_volume')} {final_volume:g} mL is less than the {drug_volume:g} mL of drug to draw",
-            "final_volume",
-        )
-    if concentration >= MUST_DILUTE_MG_PER_ML and final_volume < 2 * drug_volume:
-        raise InputError(
-            f"{ref('final_volume')} {final_volume:g} mL does not dilute {drug_volume:g} mL of 100 mg/mL at least 1:1 "
-            "(Ketalar label); use a larger final volume",
-            "final_volume",
-        )
-    return float(final_volume)
+_ROUTE_REFERENCES = {
+    "iv": (refs.FAVA_2020, refs.SINGH_2016, refs.ANDRADE_2017),
+    "im": (refs.LOO_2016,),
+    "sc": (refs.LOO_2016, refs.KADS_2023),
+    "oral": (refs.MESHKAT_2023, refs.ANDRADE_2019),
+}
 
 
-def _dose_references(route: str, basis: WeightBasis, dosing: DosingWeight, concentration) -> tuple[refs.Reference, ...]:
-    chosen = [refs.FAVA_2020, refs.SINGH_2016]
-    if route == "iv":
-        chosen.append(refs.ANDRADE_2017)
+def _dose_references(
+    route: str, basis: WeightBasis, dosing: DosingWeight, concentration: float | None, age: int | None
+) -> tuple[refs.Reference, ...]:
+    chosen = list(_ROUTE_REFERENCES[route])
+    if age is not None and age >= OLDER_ADULT_AGE:
+        chosen += [r for r in (refs.FAVA_2020, refs.SINGH_2016, refs.YALE_BP_2024) if r not in chosen]
     if dosing.ideal_kg is not None or basis is not WeightBasis.actual:
         chosen.append(refs.DEVINE_1974)
     if dosing.bmi is not None:

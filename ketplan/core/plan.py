@@ -6,16 +6,15 @@ in, and the time zone is an IANA name resolved with zoneinfo. Nothing here reads
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import combinations, pairwise
 from zoneinfo import ZoneInfo
 
 from ketplan.core import dosing
-from ketplan.core.errors import InputError, UnsafeDoseError, ref
+from ketplan.core.checkpoints import Checkpoint, protocol_checkpoints
+from ketplan.core.errors import InputError, ref
 from ketplan.core.identity import CourseIdentity
-from ketplan.core.protocol import CheckpointWhen, FixedDose, Protocol, WeightDose
+from ketplan.core.protocol import Protocol, WeightDose
 from ketplan.core.schedule import (
     WEEKDAY_NAMES,
     ClinicCalendar,
@@ -24,10 +23,21 @@ from ketplan.core.schedule import (
     course_first_day,
     schedule,
 )
+from ketplan.core.session_doses import (
+    SessionDose,
+    esketamine_doses,
+    titration_start_warning,
+    verify_doses,
+    weight_doses,
+)
+from ketplan.core.weekdays import choose_weekdays, plan_weekdays
 from ketplan.core.zones import resolve_zone
+
+__all__ = ["Checkpoint", "Plan", "PlanRequest", "PlannedSession", "build_plan", "choose_weekdays", "local_start"]
 
 DEFAULT_WEEKS = 26
 MIN_YEAR, MAX_YEAR = 1970, 2199
+_Date = date  # field names `date` shadow the type inside the dataclasses below
 
 
 @dataclass(frozen=True)
@@ -55,6 +65,8 @@ class PlanRequest:
     basis: dosing.WeightBasis = dosing.WeightBasis.actual
     age: int | None = None
     screen_every_weeks: int | None = None
+    # "outpatient" (default) or "inpatient": REMS enrolment and monitoring forms are outpatient duties.
+    setting: str = "outpatient"
 
 
 @dataclass(frozen=True)
@@ -72,24 +84,13 @@ class PlannedSession:
     drug_volume_ml: float | None
     administration_minutes: int
     observation_minutes: int
-    moved_from: date | None
+    moved_from: _Date | None
     reason: str | None
     notes: tuple[str, ...] = ()
 
     @property
     def weekday(self) -> str:
         return WEEKDAY_NAMES[self.date.weekday()]
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    id: str
-    date: date
-    title: str
-    detail: str
-    sources: tuple[str, ...]
-    ketplan_default: bool = False
-    session_n: int | None = None
 
 
 @dataclass(frozen=True)
@@ -108,6 +109,8 @@ class Plan:
     checkpoints: tuple[Checkpoint, ...]
     warnings: tuple[str, ...]
     dose: dosing.WeightBasedDose | None = None
+    setting: str = "outpatient"
+    every_weeks_chosen_by_ketplan: bool = False
 
     @property
     def cumulative_dose_mg(self) -> float:
@@ -166,90 +169,118 @@ def add_minutes(start: datetime, minutes: int) -> datetime:
     return (start.astimezone(UTC) + timedelta(minutes=minutes)).astimezone(start.tzinfo)
 
 
-def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: frozenset[int]) -> tuple[int, ...]:
-    """A sensible pattern when the user gives none: the earliest open day on or after `start`
-    that can anchor the week's sessions spread as evenly as the open days allow."""
-    open_in_order = [d for d in ((start.weekday() + i) % 7 for i in range(7)) if d not in closed]
-    for first in open_in_order:
-        best: tuple[tuple[int, ...], tuple] | None = None
-        others = [d for d in range(7) if d not in closed and d != first]
-        for rest in combinations(others, sessions_per_week - 1):
-            offsets = sorted((d - first) % 7 for d in rest)
-            points = [0, *offsets]
-            gaps = [b - a for a, b in pairwise(points)] + [7 - points[-1]]
-            if min(gaps) < min_gap:
-                continue
-            score = (-min(gaps), offsets)
-            if best is None or score < best[1]:
-                best = ((first, *((first + o) % 7 for o in offsets)), score)
-        if best is not None:
-            return best[0]
-    raise InputError(
-        f"the open weekdays cannot hold {sessions_per_week} sessions a week {min_gap} days apart; "
-        f"set {ref('days')} or open more days ({ref('closed')})",
-        "days",
-    )
-
-
 def build_plan(request: PlanRequest) -> Plan:
     protocol = request.protocol
     check_start(request.start)
     zone = resolve_zone(request.timezone)
     warnings: list[str] = []
     phases, every = _phase_specs(protocol, request.every_weeks)
-
-    multi = max((p.sessions_per_week or 1) for p in phases)
-    # Weekdays are spaced for the busiest phase; a weekly phase's own gap never constrains them.
-    min_gap = max((p.min_gap_days for p in phases if (p.sessions_per_week or 1) == multi), default=1)
-    if len(request.calendar.closed_weekdays) >= 7:
-        raise InputError(
-            f"{ref('closed')} closes every weekday; leave at least one open day (e.g. {ref('closed')} sat,sun)",
-            "closed",
-        )
-    chosen_by_ketplan = request.weekdays is None
-    if request.weekdays is not None:
-        _check_weekdays(request.weekdays)
-    if request.weekdays is None:
-        weekdays = choose_weekdays(request.start, multi, min_gap, request.calendar.closed_weekdays)
-    else:
-        weekdays = tuple(request.weekdays)
-        _check_weekday_gaps(weekdays[:multi], min_gap)
+    weekdays, chosen_by_ketplan = plan_weekdays(request.start, request.weekdays, phases, request.calendar, warnings)
     first_day = course_first_day(request.start, weekdays[0])
     end = _horizon_end(request, first_day)
-    closed_listed = [WEEKDAY_NAMES[d] for d in weekdays if d in request.calendar.closed_weekdays]
-    if closed_listed:
+    setting = check_setting(request.setting)
+    scheduled = _cut_at_end(schedule(request.start, weekdays, phases, request.calendar, end), end, warnings)
+    session_doses, weight_doses = _session_doses(request, len(scheduled), warnings)
+    weight_dose = weight_doses[0] if weight_doses else None
+    sessions, clock_changed = _dated_sessions(request, zone, scheduled, session_doses, weight_doses)
+    verify_doses(protocol, sessions, weight_dose)
+    _schedule_warnings(request, zone, sessions, clock_changed, weekdays, chosen_by_ketplan, warnings)
+    warnings.extend(note.text for note in protocol.warnings)
+    _setting_warnings(protocol, setting, warnings)
+    checkpoints = protocol_checkpoints(
+        protocol, scheduled, request.screen_every_weeks, warnings, request.calendar, setting
+    )
+    return Plan(
+        protocol=protocol,
+        label=request.label,
+        start=request.start,
+        first_day=first_day,
+        end=end,
+        timezone=zone.key,
+        time=request.time,
+        weekdays=weekdays,
+        weekdays_chosen_by_ketplan=chosen_by_ketplan,
+        every_weeks=every,
+        sessions=tuple(sessions),
+        checkpoints=tuple(checkpoints),
+        warnings=tuple(dict.fromkeys(warnings)),
+        dose=weight_dose,
+        setting=setting,
+        every_weeks_chosen_by_ketplan=every is not None and request.every_weeks is None,
+    )
+
+
+SETTINGS = ("outpatient", "inpatient")
+
+
+def check_setting(setting: str) -> str:
+    if not isinstance(setting, str) or setting.strip().lower() not in SETTINGS:
+        raise InputError(f"{ref('setting')} must be outpatient (the default) or inpatient", "setting")
+    return setting.strip().lower()
+
+
+def _cut_at_end(scheduled: list[ScheduledSession], end: date, warnings: list[str]) -> list[ScheduledSession]:
+    """A plan ends where --weeks or --until says, even inside the protocol's fixed phases."""
+    kept = [s for s in scheduled if s.planned <= end]
+    if not kept:
+        raise InputError(f"the plan holds no session; extend {ref('weeks')} or {ref('until')}", "weeks")
+    if len(kept) < len(scheduled):
+        cut = scheduled[len(kept)]
         warnings.append(
-            f"--days lists {','.join(closed_listed)}, a day the clinic is closed: those sessions move to the next open day."
+            f"Course cut short: the plan ends on {end.isoformat()} (--weeks/--until), during the "
+            f"{cut.phase} phase; {len(kept)} of the protocol's {len(scheduled)} fixed sessions are planned."
+        )
+    return kept
+
+
+def _setting_warnings(protocol: Protocol, setting: str, warnings: list[str]) -> None:
+    if setting == "inpatient" and any(rule.settings for rule in protocol.checkpoints):
+        warnings.append(
+            "Inpatient setting: inpatient settings do not enrol patients in the REMS or submit Patient "
+            "Monitoring Forms, so those checkpoints are left out (give --setting outpatient for an outpatient clinic)."
         )
 
-    scheduled = schedule(request.start, weekdays, phases, request.calendar, end)
-    if not scheduled:
-        raise InputError(f"the plan holds no session; extend {ref('weeks')} or {ref('until')}", "weeks")
 
-    weight_dose = None
-    session_weight_doses: list[dosing.WeightBasedDose] = []
-    if isinstance(protocol.dose, WeightDose):
-        session_weight_doses, titration_notes = _weight_doses(request, protocol.dose, len(scheduled))
-        weight_dose = session_weight_doses[0]
-        for dose in dict.fromkeys(session_weight_doses):
+def _session_doses(
+    request: PlanRequest, count: int, warnings: list[str]
+) -> tuple[list[SessionDose], list[dosing.WeightBasedDose]]:
+    """The dose of each session, and for weight-based protocols each session's full dose."""
+    rule = request.protocol.dose
+    if isinstance(rule, WeightDose):
+        doses, titration_notes = weight_doses(request, rule, count)
+        for dose in dict.fromkeys(doses):
             warnings.extend(dose.warnings)
-        session_doses = [
-            (d.dose_mg, None, note) for d, note in zip(session_weight_doses, titration_notes, strict=False)
-        ]
-    else:
-        warnings.extend(dosing.check_age(request.age))
-        session_doses = _esketamine_doses(request, protocol.dose, len(scheduled), warnings)
+        start_warning = titration_start_warning(rule, doses[0].mg_per_kg)
+        if start_warning is not None:
+            warnings.append(start_warning)
+        return [(d.dose_mg, None, note) for d, note in zip(doses, titration_notes, strict=False)], doses
+    warnings.extend(dosing.check_age(request.age, request.protocol.route.value))
+    return esketamine_doses(request, rule, count, warnings), []
 
+
+def _administration_minutes(protocol: Protocol, dose_mg: float, devices: int | None, weight_dose) -> int:
+    if devices is not None and protocol.session.administration_from_devices:
+        return dosing.esketamine_administration_minutes(int(dose_mg))
+    if weight_dose is not None and weight_dose.infusion_minutes is not None:
+        return round(weight_dose.infusion_minutes)
+    return protocol.session.administration_minutes or 0
+
+
+def _dated_sessions(
+    request: PlanRequest,
+    zone: ZoneInfo,
+    scheduled: list[ScheduledSession],
+    session_doses: list[SessionDose],
+    weight_doses: list[dosing.WeightBasedDose],
+) -> tuple[list[PlannedSession], list[int]]:
+    """Scheduled days + doses -> sessions with their start and end times (and clock-change notes)."""
+    protocol = request.protocol
+    first_weight_dose = weight_doses[0] if weight_doses else None
     sessions = []
     clock_changed: list[int] = []
     for index, (item, (dose_mg, devices, notes)) in enumerate(zip(scheduled, session_doses, strict=False)):
-        session_dose = session_weight_doses[index] if session_weight_doses else None
-        if devices is not None and protocol.session.administration_from_devices:
-            administration = dosing.esketamine_administration_minutes(int(dose_mg))
-        elif weight_dose is not None and weight_dose.infusion_minutes is not None:
-            administration = round(weight_dose.infusion_minutes)
-        else:
-            administration = protocol.session.administration_minutes or 0
+        session_dose = weight_doses[index] if weight_doses else None
+        administration = _administration_minutes(protocol, dose_mg, devices, first_weight_dose)
         start = local_start(item.date, request.time, zone)
         clock_note = clock_change_note(item.date, request.time, zone, start)
         if clock_note is not None:
@@ -275,8 +306,18 @@ def build_plan(request: PlanRequest) -> Plan:
                 notes=notes,
             )
         )
-    _verify_doses(protocol, sessions, weight_dose)
+    return sessions, clock_changed
 
+
+def _schedule_warnings(
+    request: PlanRequest,
+    zone: ZoneInfo,
+    sessions: list[PlannedSession],
+    clock_changed: list[int],
+    weekdays: tuple[int, ...],
+    chosen_by_ketplan: bool,
+    warnings: list[str],
+) -> None:
     moved = sum(1 for s in sessions if s.moved_from)
     if moved:
         warnings.append(f"{moved} session(s) moved off closed days; see each session's note.")
@@ -290,24 +331,6 @@ def build_plan(request: PlanRequest) -> Plan:
         warnings.append(
             f"Weekdays chosen by ketplan: {','.join(WEEKDAY_NAMES[d] for d in weekdays)} (set --days to change)."
         )
-    warnings.extend(note.text for note in protocol.warnings)
-    checkpoints = _checkpoints(protocol, scheduled, request.screen_every_weeks, warnings, request.calendar)
-    return Plan(
-        protocol=protocol,
-        label=request.label,
-        start=request.start,
-        first_day=first_day,
-        end=end,
-        timezone=zone.key,
-        time=request.time,
-        weekdays=weekdays,
-        weekdays_chosen_by_ketplan=chosen_by_ketplan,
-        every_weeks=every,
-        sessions=tuple(sessions),
-        checkpoints=tuple(checkpoints),
-        warnings=tuple(dict.fromkeys(warnings)),
-        dose=weight_dose,
-    )
 
 
 def check_start(start: date) -> None:
@@ -348,7 +371,7 @@ def _phase_specs(protocol: Protocol, every: int | None) -> tuple[list[PhaseSpec]
     if every is not None:
         if not flexible:
             raise InputError(f"{ref('every')} does not apply to {protocol.id}: its intervals are fixed", "every")
-        allowed = flexible[-1].interval_weeks_allowed
+        allowed = flexible[-1].interval_weeks_allowed or []
         if isinstance(every, bool) or every not in allowed:
             shown = " or ".join(str(a) for a in allowed)
             raise InputError(
@@ -372,252 +395,3 @@ def _phase_specs(protocol: Protocol, every: int | None) -> tuple[list[PhaseSpec]
             )
         )
     return specs, chosen
-
-
-def _check_weekdays(days) -> None:
-    """Library callers pass weekdays as numbers: 0 (Monday) to 6 (Sunday), each at most once."""
-    values = tuple(days)
-    if not values or any(isinstance(d, bool) or not isinstance(d, int) or not 0 <= d <= 6 for d in values):
-        raise InputError(f"{ref('days')} must list weekdays such as tue,fri (mon to sun)", "days")
-    if len(set(values)) != len(values):
-        raise InputError(f"{ref('days')} lists a weekday twice", "days")
-
-
-def _check_weekday_gaps(days: tuple[int, ...], min_gap: int) -> None:
-    if len(days) < 2:
-        return
-    points = sorted(days)
-    gaps = [b - a for a, b in pairwise(points)] + [points[0] + 7 - points[-1]]
-    if min(gaps) < min_gap:
-        shown = ",".join(WEEKDAY_NAMES[d] for d in days)
-        raise InputError(
-            f"{ref('days')} {shown} puts sessions less than {min_gap} days apart; choose days such as tue,fri or mon,wed,fri",
-            "days",
-        )
-
-
-def _weight_doses(request: PlanRequest, rule: WeightDose, count: int):
-    """One dose per session: the same dose, or a titration that steps up to its target."""
-    first = _weight_dose(request, rule, None)
-    if rule.titration_step_mg_per_kg is None:
-        return [first] * count, [()] * count
-    doses, notes, by_level = [], [], {first.mg_per_kg: first}
-    target = max(first.mg_per_kg, rule.titrate_to_mg_per_kg)
-    for n in range(count):
-        level = round(min(first.mg_per_kg + n * rule.titration_step_mg_per_kg, target), 3)
-        if level not in by_level:
-            by_level[level] = _weight_dose(request, rule, level)
-        doses.append(by_level[level])
-        notes.append(
-            (
-                f"Titration: {level:g} mg/kg if the previous dose was tolerated and response is incomplete; "
-                "otherwise repeat the previous dose (clinician decides).",
-            )
-            if n
-            else ()
-        )
-    return doses, notes
-
-
-def _weight_dose(request: PlanRequest, rule: WeightDose, mg_per_kg: float | None) -> dosing.WeightBasedDose:
-    protocol = request.protocol
-    if request.dose_mg is not None or request.first_dose_mg is not None:
-        raise InputError(
-            f"{ref('dose')} and {ref('first_dose')} are esketamine doses; {protocol.id} is dosed in mg/kg ({ref('mg_per_kg')})",
-            "dose",
-        )
-    if request.weight_kg is None:
-        raise InputError(f"{ref('weight')} is required for {protocol.id}: its dose is weight-based (mg/kg)", "weight")
-    if mg_per_kg is None:
-        mg_per_kg = rule.default_mg_per_kg if request.mg_per_kg is None else request.mg_per_kg
-    return dosing.weight_based_dose(
-        weight_kg=request.weight_kg,
-        weight_entered=request.weight_entered,
-        weight_unit_assumed=request.weight_unit_assumed,
-        mg_per_kg=mg_per_kg,
-        route=protocol.route.value,
-        basis=request.basis,
-        height_cm=request.height_cm,
-        sex=request.sex,
-        age=request.age,
-        minutes=rule.infusion_minutes,
-        concentration_mg_per_ml=rule.concentration_mg_per_ml,
-        final_volume_ml=rule.final_volume_ml,
-        allowed_mg_per_kg=(rule.min_mg_per_kg, rule.max_mg_per_kg),
-    )
-
-
-def _esketamine_doses(request: PlanRequest, rule: FixedDose, count: int, warnings: list[str]):
-    protocol = request.protocol
-    if request.mg_per_kg is not None:
-        raise InputError(
-            f"{ref('mg_per_kg')} applies to weight-based protocols; {protocol.id} uses fixed esketamine doses ({ref('dose')})",
-            "mg_per_kg",
-        )
-    later = rule.default_mg if request.dose_mg is None else request.dose_mg
-    dosing.check_esketamine_dose(later, tuple(rule.allowed_mg))
-    first = rule.first_dose_mg
-    older = request.age is not None and request.age >= dosing.OLDER_ADULT_AGE
-    if request.first_dose_mg is not None and request.first_dose_mg != rule.first_dose_mg:
-        if request.first_dose_mg == rule.older_adult_first_dose_mg and older:
-            first = request.first_dose_mg
-            warnings.append(
-                f"First dose {first} mg for age {request.age}: outside the US label, which gives no separate "
-                f"starting dose. {rule.older_adult_note or ''}".strip()
-            )
-        elif request.first_dose_mg == rule.older_adult_first_dose_mg:
-            raise UnsafeDoseError(
-                f"{ref('first_dose')} {request.first_dose_mg} mg is only for patients aged 65 or over (give {ref('age')}); "
-                f"{protocol.id} starts at {rule.first_dose_mg} mg",
-                "first_dose",
-            )
-        else:
-            raise UnsafeDoseError(
-                f"{ref('first_dose')} {request.first_dose_mg} mg is not allowed for {protocol.id}; the first dose is "
-                f"{rule.first_dose_mg} mg"
-                + (
-                    f" ({rule.older_adult_first_dose_mg} mg possible at 65 or over)"
-                    if rule.older_adult_first_dose_mg
-                    else ""
-                ),
-                "first_dose",
-            )
-    elif older and rule.older_adult_first_dose_mg and rule.older_adult_first_dose_mg != first:
-        warnings.append(f"Age {request.age}: {rule.older_adult_note or 'consider the starting dose for older adults.'}")
-    doses = []
-    previous = None
-    for n in range(1, count + 1):
-        notes: tuple[str, ...] = ()
-        if n == 1:
-            mg = first
-        elif rule.escalate_only_after_first and later > 56 and previous is not None and previous < 56:
-            mg = 56
-            notes = (f"{later} mg only after a 56 mg dose: this session is 56 mg.",)
-        else:
-            mg = later
-        doses.append((float(mg), dosing.esketamine_devices(mg), notes))
-        previous = mg
-    return doses
-
-
-def _verify_doses(
-    protocol: Protocol, sessions: list[PlannedSession], dose: dosing.WeightBasedDose | None = None
-) -> None:
-    """Last line of defence: no session leaves the core with a dose outside its limits (the
-    drug's hard limits and the protocol's own, whatever a protocol file or a caller asked for)."""
-    weight_kg = dose.dosing_weight_kg if dose is not None else None
-    # dosing_weight_kg is rounded to 0.01 kg: allow for that rounding, nothing more.
-    slack = 1e-6 + (0.005 * dosing.RACEMIC_MG_PER_KG_LIMITS[protocol.route.value][1] if dose is not None else 0.0)
-    if not sessions:
-        raise InputError(f"the plan holds no session; extend {ref('weeks')} or {ref('until')}", "weeks")
-    for session in sessions:
-        if isinstance(protocol.dose, FixedDose):
-            allowed = set(protocol.dose.allowed_mg) | {protocol.dose.first_dose_mg}
-            if protocol.dose.older_adult_first_dose_mg and session.n == 1:
-                allowed.add(protocol.dose.older_adult_first_dose_mg)
-            if session.n == 2 and protocol.dose.escalate_only_after_first:
-                allowed.add(56)
-            if int(session.dose_mg) not in allowed or int(session.dose_mg) not in dosing.ESKETAMINE_DOSES_MG:
-                raise UnsafeDoseError(
-                    f"session {session.n}: {session.dose_mg:g} mg is outside {protocol.id}'s doses", "dose"
-                )
-        else:
-            low, high = dosing.RACEMIC_MG_PER_KG_LIMITS[protocol.route.value]
-            # The protocol's own range, never wider than the drug's hard range.
-            low, high = max(low, protocol.dose.min_mg_per_kg), min(high, protocol.dose.max_mg_per_kg)
-            if (
-                session.mg_per_kg is None
-                or not math.isfinite(session.mg_per_kg)
-                or not low <= session.mg_per_kg <= high
-            ):
-                raise UnsafeDoseError(f"session {session.n}: dose outside {low:g}-{high:g} mg/kg", "mg_per_kg")
-            if (
-                weight_kg is None
-                or not math.isfinite(session.dose_mg)
-                or not (low * weight_kg - slack <= session.dose_mg <= high * weight_kg + slack)
-            ):
-                raise UnsafeDoseError(
-                    f"session {session.n}: {session.dose_mg:g} mg is outside {low:g}-{high:g} mg/kg", "mg_per_kg"
-                )
-            if session.drug_volume_ml is not None and dose is not None and dose.concentration_mg_per_ml:
-                delivered = session.drug_volume_ml * dose.concentration_mg_per_ml
-                if not low * weight_kg - slack <= delivered <= high * weight_kg + slack:
-                    raise UnsafeDoseError(
-                        f"session {session.n}: {session.drug_volume_ml:g} mL delivers {delivered:g} mg, outside "
-                        f"{low:g}-{high:g} mg/kg",
-                        "concentration",
-                    )
-
-
-def _open_on_or_before(day: date, calendar: ClinicCalendar) -> date:
-    for back in range(14):
-        candidate = day - timedelta(days=back)
-        if calendar.closure(candidate) is None:
-            return candidate
-    return day
-
-
-def _checkpoints(
-    protocol: Protocol,
-    scheduled: list[ScheduledSession],
-    screen_every: int | None,
-    warnings: list[str],
-    calendar: ClinicCalendar,
-):
-    """Checkpoint dates. Something done before the course (enrolment) falls on an open day on or
-    before its date; periodic screens fall on the first session on or after they are due, since
-    they are done with the patient at a visit; deadlines (REMS forms) stay on their date."""
-    if screen_every is not None and (isinstance(screen_every, bool) or not 1 <= screen_every <= 52):
-        raise InputError(f"{ref('screen_every')} must be 1-52 weeks", "screen_every")
-    out: list[Checkpoint] = []
-    first_date = scheduled[0].date
-    last_date = scheduled[-1].date
-    for rule in protocol.checkpoints:
-        common = {
-            "id": rule.id,
-            "title": rule.title,
-            "detail": rule.detail,
-            "sources": tuple(rule.sources),
-            "ketplan_default": rule.ketplan_default,
-        }
-        if rule.when is CheckpointWhen.before_first_session:
-            out.append(
-                Checkpoint(date=_open_on_or_before(first_date + timedelta(days=rule.offset_days), calendar), **common)
-            )
-        elif rule.when is CheckpointWhen.after_each_session:
-            for s in scheduled:
-                out.append(
-                    Checkpoint(
-                        date=s.date + timedelta(days=rule.offset_days),
-                        session_n=s.n,
-                        **{**common, "title": f"{rule.title} (session {s.n})"},
-                    )
-                )
-        elif rule.when is CheckpointWhen.end_of_phase:
-            in_phase = [s for s in scheduled if s.phase == rule.phase]
-            if in_phase:
-                last = in_phase[-1]
-                out.append(Checkpoint(date=last.date + timedelta(days=rule.offset_days), session_n=last.n, **common))
-        elif rule.when is CheckpointWhen.every_weeks:
-            in_phases = [s for s in scheduled if s.phase in (rule.phases or [])]
-            if not in_phases:
-                continue
-            interval = screen_every if (screen_every is not None and rule.ketplan_default) else rule.every_weeks
-            due = in_phases[0].date + timedelta(weeks=interval)
-            while due <= in_phases[-1].date:
-                visit = next(s for s in in_phases if s.date >= due)
-                out.append(
-                    Checkpoint(
-                        date=visit.date,
-                        session_n=visit.n,
-                        **{**common, "title": f"{rule.title} (at session {visit.n})"},
-                    )
-                )
-                due += timedelta(weeks=interval)
-        elif rule.when is CheckpointWhen.course_weeks:
-            day = first_date + timedelta(weeks=rule.weeks) + timedelta(days=rule.offset_days)
-            out.append(Checkpoint(date=day, **common))
-            if last_date > day:
-                warnings.append(f"{rule.title}: the plan runs past week {rule.weeks}.")
-    out.sort(key=lambda c: (c.date, c.session_n or 0, c.id))
-    return out

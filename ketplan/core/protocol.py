@@ -10,12 +10,15 @@ from __future__ import annotations
 
 import tomllib
 from enum import Enum
+from itertools import pairwise
 from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, ValidationError, model_validator
 
-from ketplan.core.dosing import ESKETAMINE_DOSES_MG, RACEMIC_MG_PER_KG_LIMITS, format_number
+from ketplan.core.dosing import ESKETAMINE_DOSES_MG, RACEMIC_LIMIT_SOURCES, RACEMIC_MG_PER_KG_LIMITS, format_number
 from ketplan.core.errors import ProtocolError
+
+ESKETAMINE_MIN_OBSERVATION_MINUTES = 120  # SPRAVATO label and REMS: monitor for at least 2 hours
 
 
 class Drug(str, Enum):
@@ -90,17 +93,35 @@ class FixedDose(Sourced):
     older_adult_note: str | None = None
     escalate_only_after_first: StrictBool = True
     mg_per_device: StrictInt = 28
-    rest_minutes_per_device: StrictInt = 5
+    # Which label indication the schedule follows: "trd" (day 1 56 mg) or "mdsi" (84 mg from day 1).
+    label_indication: Literal["trd", "mdsi"] = Field(
+        default="trd",
+        description="The label indication the schedule follows: trd (day 1 56 mg) or mdsi (84 mg from day 1).",
+    )
 
     @model_validator(mode="after")
     def _within_drug_limits(self):
+        """The drug's rules, whatever a file says: 56/84 mg, 28 mg only as the warned older-adult start,
+        84 mg as a first dose only for MDSI."""
         for value in [self.first_dose_mg, self.default_mg, *self.allowed_mg]:
             if value not in ESKETAMINE_DOSES_MG:
                 raise ValueError(f"{value} mg is not an esketamine dose (allowed: 28, 56 or 84 mg)")
+            if value == 28:
+                raise ValueError(
+                    "28 mg is only the older-adult first dose of the ex-US labels (older_adult_first_dose_mg = 28), "
+                    "not a first_dose_mg, default_mg or allowed_mg"
+                )
         if self.default_mg not in self.allowed_mg:
             raise ValueError(f"default_mg {self.default_mg} is not in allowed_mg {self.allowed_mg}")
-        if self.older_adult_first_dose_mg is not None and self.older_adult_first_dose_mg not in ESKETAMINE_DOSES_MG:
-            raise ValueError("older_adult_first_dose_mg must be 28, 56 or 84 mg")
+        if self.first_dose_mg == 84 and self.label_indication != "mdsi":
+            raise ValueError('84 mg is a first dose only for the MDSI indication (label_indication = "mdsi")')
+        if self.older_adult_first_dose_mg is not None and self.older_adult_first_dose_mg != 28:
+            raise ValueError("older_adult_first_dose_mg can only be 28 mg (the ex-US start at 65 or over)")
+        if self.older_adult_first_dose_mg is not None and self.label_indication == "mdsi":
+            raise ValueError(
+                "older_adult_first_dose_mg: the ex-US labels give no older-adult dosing for MDSI "
+                "(its dosing at 65 or over is not established)"
+            )
         if self.mg_per_device != 28:
             raise ValueError("esketamine devices hold 28 mg")
         return self
@@ -117,6 +138,13 @@ class WeightDose(Sourced):
     # Session-by-session titration (e.g. Loo 2016: +0.1 mg/kg a session up to 0.5 mg/kg).
     titration_step_mg_per_kg: float | None = Field(default=None, gt=0, le=0.5)
     titrate_to_mg_per_kg: float | None = Field(default=None, gt=0)
+    # Response-guided steps through fixed levels (e.g. KADS: 0.5, 0.6, 0.75, 0.9 mg/kg).
+    titration_levels_mg_per_kg: list[float] | None = Field(
+        default=None,
+        min_length=2,
+        max_length=8,
+        description="Response-guided steps (KADS: 0.5, 0.6, 0.75, 0.9); at most one step a session, clinician confirms.",
+    )
 
     @model_validator(mode="after")
     def _ordered(self):
@@ -131,6 +159,14 @@ class WeightDose(Sourced):
             self.min_mg_per_kg <= self.titrate_to_mg_per_kg <= self.max_mg_per_kg
         ):
             raise ValueError("`titrate_to_mg_per_kg` must lie within min_mg_per_kg and max_mg_per_kg")
+        levels = self.titration_levels_mg_per_kg
+        if levels is not None:
+            if self.titration_step_mg_per_kg is not None:
+                raise ValueError("give `titration_levels_mg_per_kg` or `titration_step_mg_per_kg`, not both")
+            if any(b <= a for a, b in pairwise(levels)):
+                raise ValueError("`titration_levels_mg_per_kg` must rise step by step")
+            if not (self.min_mg_per_kg <= levels[0] and levels[-1] <= self.max_mg_per_kg):
+                raise ValueError("`titration_levels_mg_per_kg` must lie within min_mg_per_kg and max_mg_per_kg")
         return self
 
 
@@ -204,6 +240,11 @@ class CheckpointRule(Sourced):
     offset_days: StrictInt = Field(default=0, ge=-28, le=28)
     every_weeks: StrictInt | None = Field(default=None, ge=1, le=52)
     weeks: StrictInt | None = Field(default=None, ge=1, le=104)
+    # Only in these care settings (e.g. REMS duties are outpatient only); None means every setting.
+    settings: list[Literal["outpatient", "inpatient"]] | None = Field(
+        default=None,
+        description="Only in these care settings (REMS enrolment and forms: outpatient); unset means every setting.",
+    )
 
     @model_validator(mode="after")
     def _fields_for_when(self):
@@ -253,8 +294,14 @@ class Protocol(_Strict):
             if self.dose.min_mg_per_kg < low or self.dose.max_mg_per_kg > high:
                 raise ValueError(
                     f"dose: min_mg_per_kg-max_mg_per_kg {format_number(self.dose.min_mg_per_kg)}-{format_number(self.dose.max_mg_per_kg)} "
-                    f"mg/kg is outside the {self.route.value} limit {format_number(low)}-{format_number(high)} mg/kg"
+                    f"mg/kg is outside the {self.route.value} limit {format_number(low)}-{format_number(high)} mg/kg "
+                    f"({RACEMIC_LIMIT_SOURCES[self.route.value]})"
                 )
+        if fixed and self.session.observation_minutes < ESKETAMINE_MIN_OBSERVATION_MINUTES:
+            raise ValueError(
+                f"session: observation_minutes {self.session.observation_minutes} is below the at least 2 hours "
+                "(120 minutes) of monitoring the SPRAVATO label and REMS require after every dose"
+            )
         if self.session.administration_from_devices and not fixed:
             raise ValueError("`administration_from_devices` applies to esketamine only")
         if self.evidence is Evidence.preliminary and not any("PRELIMINARY" in w.text for w in self.warnings):
@@ -286,6 +333,21 @@ class Protocol(_Strict):
         for group in ("instructions", "monitoring", "checkpoints", "warnings"):
             for i, item in enumerate(getattr(self, group)):
                 yield f"{group}[{i}]", item
+
+    def phase_start_week(self, name: str) -> int:
+        """The course week (1-based) in which phase `name` starts: after every fixed phase before it."""
+        week = 1
+        for phase in self.phases:
+            if phase.name == name:
+                return week
+            week += phase.weeks or 0
+        raise KeyError(name)
+
+    @property
+    def flexible_phase(self) -> Phase | None:
+        """The last phase whose interval the clinician may choose (--every), if any."""
+        flexible = [p for p in self.phases if p.interval_weeks_allowed]
+        return flexible[-1] if flexible else None
 
     @property
     def weight_based(self) -> bool:

@@ -40,20 +40,22 @@ ANDRADE_2017 = Reference(
     key="andrade2017",
     citation="Andrade C. Ketamine for depression, 4: in what dose, at what rate, by what route, for how long, "
     "and at what frequency? J Clin Psychiatry 2017;78(7):e852",
-    url="https://www.psychiatrist.com/JCP/article/Pages/2017/v78n07/17f11738.aspx",
-    supports="40-min infusions conventional; durations of 2-100 min reported",
+    doi="10.4088/JCP.17f11738",
+    supports='0.5 mg/kg usual, "others may require up to 0.75 mg/kg"; 40-min infusions conventional, 2-100 min reported',
 )
 DEVINE_1974 = Reference(
     key="devine1974",
-    citation="Devine BJ. Drug Intell Clin Pharm 1974;8:650-655 (formula as given by GlobalRPh)",
+    citation="Devine BJ. Gentamicin therapy. Drug Intell Clin Pharm 1974;8:650-655 (no DOI found; formula as "
+    "reproduced by the GlobalRPh calculator, a secondary source)",
     url="https://globalrph.com/medcalcs/adjusted-body-weight-ajbw-and-ideal-body-weight-ibw-calc/",
     supports="Ideal body weight 50 kg (male) / 45.5 kg (female) + 2.3 kg per inch over 60 in; "
     "adjusted weight IBW + 0.4 x (actual - IBW); actual weight when below IBW",
 )
 KETALAR_LABEL = Reference(
     key="ketalar",
-    citation="Ketalar (ketamine hydrochloride injection) prescribing information, rev. 10/2024",
-    url="https://fda.report/DailyMed/46dab560-8ecd-4d92-8c92-6baa2310b09b",
+    citation="Ketalar (ketamine hydrochloride injection), Par Pharmaceutical, US prescribing information "
+    "(DailyMed SPL set-id 14e8f864-8b8a-4e7e-8439-e510d3107063)",
+    url="https://dailymed.nlm.nih.gov/dailymed/drugInfo.cfm?setid=14e8f864-8b8a-4e7e-8439-e510d3107063",
     supports="10, 50 and 100 mg/mL strengths; 100 mg/mL must be diluted before IV use",
 )
 YALE_BP_2024 = Reference(
@@ -64,7 +66,34 @@ YALE_BP_2024 = Reference(
 )
 WHO_BMI = Reference(
     key="who-bmi",
-    citation="WHO body-mass-index classification (obese: BMI >= 30 kg/m2)",
-    url="https://etg-complete-oxy.netlify.app/cardiovascular/cvg_excess-body-weight-obesity-and-atherosclerotic-cardiovascular-disease-risk/c_cvg_excess-body-weight-obesity-and-atherosclerotic-cardiovascular-disease-risktopic_6",
+    citation="World Health Organization: obesity and overweight, fact sheet (BMI classes)",
+    url="https://www.who.int/news-room/fact-sheets/detail/obesity-and-overweight",
     supports="BMI >= 30 kg/m2 is obese",
+)
+LOO_2016 = Reference(
+    key="loo2016",
+    citation="Loo CK et al. Placebo-controlled pilot trial testing dose titration and intravenous, intramuscular and "
+    "subcutaneous routes for ketamine in depression. Acta Psychiatr Scand 2016;134:48-56",
+    doi="10.1111/acps.12572",
+    supports="IM and SC titration from 0.1 mg/kg in 0.1 mg/kg steps up to 0.5 mg/kg: the IM limit 0.1-0.5 mg/kg",
+)
+KADS_2023 = Reference(
+    key="kads2023",
+    citation="Loo C et al. KADS: repeated subcutaneous ketamine for treatment-resistant depression. "
+    "Br J Psychiatry 2023;223(6):533-541",
+    doi="10.1192/bjp.2023.79",
+    supports="SC 0.5 mg/kg, response-guided up to 0.9 mg/kg: with Loo 2016, the SC limit 0.1-0.9 mg/kg",
+)
+MESHKAT_2023 = Reference(
+    key="meshkat2023",
+    citation="Meshkat S et al. Oral ketamine for depression: an updated systematic review. World J Biol Psychiatry 2023",
+    doi="10.1080/15622975.2023.2169349",
+    supports="Oral doses of 0.5-1.25 mg/kg reviewed: the oral limit",
+)
+ANDRADE_2019 = Reference(
+    key="andrade2019",
+    citation="Andrade C. Oral ketamine for depression, 2: practical considerations. J Clin Psychiatry 2019 "
+    "(publisher's page; no DOI found)",
+    url="https://www.psychiatrist.com/jcp/depression/oral-ketamine-for-depression-practical-considerations/",
+    supports="Fixed oral doses of 25-300 mg reported: the oral absolute-dose alert",
 )

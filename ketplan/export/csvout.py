@@ -84,3 +84,27 @@ def plan_csv(plan) -> str:
     writer.writeheader()
     writer.writerows(session_rows(plan))
     return buffer.getvalue()
+
+
+def _text(records) -> str:
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerows(safe_record(record) for record in records)
+    return buffer.getvalue()
+
+
+# --------------------------------------------------------------------------- format registry
+
+ROSTER_COLUMNS = ("id", *SESSION_COLUMNS)
+
+
+def render_plan(plan, options) -> str:
+    return plan_csv(plan)
+
+
+def roster_header() -> str:
+    return _text([ROSTER_COLUMNS])
+
+
+def render_roster_row(plan, row_id: str, options) -> str:
+    """The plan's sessions, each row starting with the roster row's id."""
+    return _text([row.get(name, "") for name in ROSTER_COLUMNS] for row in session_rows(plan, extra={"id": row_id}))

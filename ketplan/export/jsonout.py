@@ -6,9 +6,9 @@ import json
 from typing import Any
 
 from ketplan.core.dosing import WeightBasedDose
+from ketplan.core.evidence import dose_evidence
 from ketplan.core.references import Reference
-
-DISCLAIMER = "Clinical decision support only: not a substitute for clinical judgement or the product label."
+from ketplan.export.text import DISCLAIMER
 
 
 def reference_document(reference: Reference, key: str | None = None) -> dict[str, Any]:
@@ -22,7 +22,8 @@ def reference_document(reference: Reference, key: str | None = None) -> dict[str
     }
 
 
-def dose_document(dose: WeightBasedDose) -> dict[str, Any]:
+def dose_document(dose: WeightBasedDose, evidence: str | None = None) -> dict[str, Any]:
+    """`evidence`: the protocol's evidence level when the dose belongs to a plan."""
     return {
         "route": dose.route,
         "weight_kg": dose.weight_kg,
@@ -49,7 +50,7 @@ def dose_document(dose: WeightBasedDose) -> dict[str, Any]:
         "delivered_mg_per_kg": dose.delivered_mg_per_kg,
         "final_volume_ml": dose.final_volume_ml,
         "pump_rate_ml_per_h": dose.pump_rate_ml_per_h,
-        "evidence": "RCT (off-label in the US)",
+        "evidence": dose_evidence(dose.route, evidence),
         "warnings": list(dose.warnings),
         "references": [reference_document(r) for r in dose.references],
         "disclaimer": DISCLAIMER,
@@ -144,7 +145,7 @@ def plan_document(plan) -> dict[str, Any]:
             "cumulative_dose_mg": plan.cumulative_dose_mg,
             "moved_sessions": sum(1 for s in plan.sessions if s.moved_from),
         },
-        "dose": dose_document(plan.dose) if plan.dose is not None else None,
+        "dose": dose_document(plan.dose, protocol.evidence.value) if plan.dose is not None else None,
         "warnings": list(plan.warnings),
         "instructions": [_sourced(i, before_minutes=i.before_minutes) for i in protocol.instructions],
         "monitoring": [_sourced(m, at_minutes=m.at_minutes) for m in protocol.monitoring],
@@ -153,3 +154,36 @@ def plan_document(plan) -> dict[str, Any]:
         "references": [reference_document(ref, key) for key, ref in protocol.references.items()],
         "disclaimer": DISCLAIMER,
     }
+
+
+# --------------------------------------------------------------------------- format registry
+
+
+def render_plan(plan, options) -> str:
+    return dumps(plan_document(plan)) + "\n"
+
+
+def render_dose(dose, options) -> str:
+    return dumps(dose_document(dose)) + "\n"
+
+
+def render_protocols(protocols, options) -> str:
+    from ketplan.export.protocol_table import list_document
+
+    return dumps(list_document(protocols)) + "\n"
+
+
+def render_protocol(protocol, options) -> str:
+    from ketplan.export.protocol_table import protocol_document
+
+    return dumps(protocol_document(protocol)) + "\n"
+
+
+def roster_header() -> str:
+    return ""
+
+
+def render_roster_row(plan, row_id: str, options) -> str:
+    """One compact line: the plan's document with the row's id first (jsonl)."""
+    document = {"id": row_id, **plan_document(plan)}
+    return json.dumps(document, ensure_ascii=False, separators=(",", ":")) + "\n"

@@ -1,4 +1,9 @@
-"""The plan as a terminal table: sessions, then a summary, warnings, checkpoints and sources."""
+"""The plan as a terminal table.
+
+What a person came for stays on the last screen: a summary, the warnings and the checkpoints come
+first, then the sessions, then one line naming the sources. `--details` adds each session's
+instructions and monitoring steps and the full references (JSON and ics always carry them).
+"""
 
 from __future__ import annotations
 
@@ -6,7 +11,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from ketplan.export.jsonout import DISCLAIMER
+from ketplan.export.formats import RenderOptions
 from ketplan.export.table import (
     NARROW_WIDTH,
     make_console,
@@ -14,8 +19,8 @@ from ketplan.export.table import (
     print_line,
     print_warnings,
     print_wrapped,
-    wrap,
 )
+from ketplan.export.text import DISCLAIMER, day, devices, volume, weekday_and_day
 
 
 def _dose_cell(session) -> str:
@@ -25,26 +30,23 @@ def _dose_cell(session) -> str:
 
 def _amount_cell(session) -> str:
     if session.devices is not None:
-        return f"{session.devices} device{'s' if session.devices != 1 else ''}"
-    if session.drug_volume_ml is not None:
-        ml = session.drug_volume_ml
-        return f"{ml:.2f} mL" if ml < 1 else f"{ml:.1f} mL"
-    return ""
+        return devices(session.devices)
+    return volume(session.drug_volume_ml, missing="")
 
 
-def _moved_cell(session) -> str:
-    return f"from {session.moved_from.strftime('%d %b')}" if session.moved_from else ""
+def _moved_cell(session, style: str) -> str:
+    return day(session.moved_from, style) if session.moved_from else ""
 
 
-def _note_lines(session) -> list[str]:
+def _note_lines(session, style: str = "iso") -> list[str]:
     notes = []
     if session.moved_from is not None:
-        notes.append(f"moved from {session.moved_from.strftime('%a %d %b %Y')}: {session.reason}")
+        notes.append(f"moved from {weekday_and_day(session.moved_from, style)}: {session.reason}")
     notes.extend(session.notes)
     return notes
 
 
-def summary_rows(plan) -> list[tuple[str, str]]:
+def summary_rows(plan, style: str = "iso") -> list[tuple[str, str]]:
     protocol = plan.protocol
     by_phase: dict[str, int] = {}
     for s in plan.sessions:
@@ -58,9 +60,9 @@ def summary_rows(plan) -> list[tuple[str, str]]:
     rows += [
         (
             "Course",
-            f"{plan.sessions[0].date.isoformat()} to {plan.sessions[-1].date.isoformat()}"
+            f"{day(plan.sessions[0].date, style)} to {day(plan.sessions[-1].date, style)}"
             + (
-                f" (open-ended phase planned to {plan.end.isoformat()})"
+                f" (open-ended phase planned to {day(plan.end, style)})"
                 if any(p.open_ended for p in protocol.phases)
                 else ""
             ),
@@ -73,8 +75,19 @@ def summary_rows(plan) -> list[tuple[str, str]]:
         ("Sessions", f"{len(plan.sessions)} (" + ", ".join(f"{k} {v}" for k, v in by_phase.items()) + ")"),
         ("Cumulative dose", f"{plan.cumulative_dose_mg:g} mg"),
     ]
-    if plan.every_weeks is not None:
-        rows.append(("From week 9", f"every {plan.every_weeks} week{'s' if plan.every_weeks != 1 else ''}"))
+    flexible = protocol.flexible_phase
+    if plan.every_weeks is not None and flexible is not None:
+        rows.append(
+            (
+                f"From week {protocol.phase_start_week(flexible.name)}",
+                f"every {plan.every_weeks} week{'s' if plan.every_weeks != 1 else ''}"
+                + (
+                    f" (ketplan default, within the label's every {' or '.join(map(str, flexible.interval_weeks_allowed or []))} weeks; --every)"
+                    if plan.every_weeks_chosen_by_ketplan
+                    else ""
+                ),
+            )
+        )
     if plan.dose is not None:
         d = plan.dose
         text = f"{d.mg_per_kg:g} mg/kg x {d.dosing_weight_kg:.1f} kg ({d.dosing_weight_basis}) = {d.dose_mg:.1f} mg"
@@ -105,78 +118,97 @@ def summary_rows(plan) -> list[tuple[str, str]]:
 
 
 # No time column: every session starts at the plan's --time (shown in the summary).
-SESSION_HEADERS = ("#", "Date", "Day", "Phase", "Dose", "Amount", "Moved")
+SESSION_HEADERS = ("#", "Date", "Day", "Phase", "Dose", "Amount", "Moved from")
 
 
-def _session_cells(session) -> tuple[str, ...]:
+def _session_cells(session, style: str) -> tuple[str, ...]:
     marker = "*" if _note_lines(session) else ""
     return (
         f"{session.n}{marker}",
-        session.date.isoformat(),
+        day(session.date, style),
         session.weekday.capitalize(),
         f"{session.phase} {session.phase_session}/{session.phase_sessions}",
         _dose_cell(session),
         _amount_cell(session),
-        _moved_cell(session),
+        _moved_cell(session, style),
     )
 
 
-def print_plan(plan, console: Console | None = None) -> None:
-    from rich import box
-
+def print_plan(plan, console: Console | None = None, options: RenderOptions | None = None) -> None:
     console = console or make_console()
+    options = options or RenderOptions()
+    style = options.date_format
     title = f"{plan.protocol.title}"
     if plan.protocol.evidence.value == "preliminary":
         title += " [PRELIMINARY EVIDENCE]"
-    rows = [_session_cells(s) for s in plan.sessions]
+    print_wrapped(console, title, "bold", fold=False)
+    print_key_values(console, "Summary", summary_rows(plan, style))
+    print_warnings(console, plan.warnings)
+    print_checkpoints(console, plan, style)
+    if options.details:
+        print_each_session(console, plan)
+        print_sources(console, plan, details=True)
+    print_sessions(console, plan, style)  # always last: the dates are on the last screen
+    if not options.details:
+        print_sources(console, plan)
+    print_line(console, DISCLAIMER, "dim")
+
+
+def print_sessions(console: Console, plan, style: str = "iso") -> None:
+    from rich import box
+
+    rows = [_session_cells(s, style) for s in plan.sessions]
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(SESSION_HEADERS)]
     # Every cell is shown whole or the layout changes: a dose is never cut or wrapped.
     if console.width < max(NARROW_WIDTH, sum(widths) + 3 * len(widths) + 1):
         # Plain lines, wrapped with a hanging indent; a dose, an amount or a date is never split.
-        print_wrapped(console, title, "bold", fold=False)
-        for s, cells in zip(plan.sessions, rows, strict=False):
+        console.print(Text("Sessions", style="bold"))
+        for s, cells in zip(plan.sessions, rows, strict=True):
             print_wrapped(console, " ".join(c for c in cells[:6] if c), indent="     ", fold=False)
-            for note in _note_lines(s):
+            for note in _note_lines(s, style):
                 print_wrapped(console, f"   {note}", indent="     ", fold=False)
-    else:
-        table = Table(title_justify="left", header_style="bold", box=box.SIMPLE_HEAD, pad_edge=False)
-        for header, width in zip(SESSION_HEADERS, widths, strict=False):
-            table.add_column(
-                header, no_wrap=True, min_width=width, justify="right" if header in ("#", "Dose") else "left"
-            )
-        for s, cells in zip(plan.sessions, rows, strict=False):
-            table.add_row(*cells, style="yellow" if s.moved_from else None)
-        # The title wraps to the table's width, like rich's own title, but keeps numbers whole.
-        table.title = Text(wrap(title, console.measure(table).maximum))
-        console.print(table)
-        for s in plan.sessions:
-            for note in _note_lines(s):
-                print_line(console, f"* {s.n}: {note}")
-    print_key_values(console, "Summary", summary_rows(plan))
-    print_warnings(console, plan.warnings)
-    print_checkpoints(console, plan)
-    print_sources(console, plan)
-    print_line(console, DISCLAIMER, "dim")
+        return
+    table = Table(
+        title=Text("Sessions", style="bold"),
+        title_justify="left",
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    for header, width in zip(SESSION_HEADERS, widths, strict=True):
+        table.add_column(header, no_wrap=True, min_width=width, justify="right" if header in ("#", "Dose") else "left")
+    for s, cells in zip(plan.sessions, rows, strict=True):
+        table.add_row(*cells, style="yellow" if s.moved_from else None)
+    console.print(table)
+    for s in plan.sessions:
+        for note in _note_lines(s, style):
+            print_line(console, f"* {s.n}: {note}")
 
 
-def print_checkpoints(console: Console, plan) -> None:
-    protocol = plan.protocol
-    per_session = {
-        c.id
-        for c in plan.checkpoints
-        if c.session_n is not None
-        and c.id not in {r.id for r in protocol.checkpoints if r.when.value == "end-of-phase"}
-    }
+def print_checkpoints(console: Console, plan, style: str = "iso") -> None:
+    """Every checkpoint with its date (and session); a rule due after each session is one line
+    listing its dates, so a 26-week plan's 21 monitoring forms do not push the sessions away."""
+    rules = {rule.id: rule for rule in plan.protocol.checkpoints}
+    per_session: dict[str, list] = {}
     console.print(Text("Checkpoints", style="bold"))
-    for rule in protocol.checkpoints:
-        if rule.id in per_session:
-            count = sum(1 for c in plan.checkpoints if c.id == rule.id)
-            print_line(console, f"- {rule.title}: {rule.offset_days} days after each session ({count} in this plan)")
     for c in plan.checkpoints:
-        if c.id in per_session:
+        rule = rules.get(c.id)
+        if rule is not None and rule.when.value == "after-each-session":
+            per_session.setdefault(c.id, []).append(c)
             continue
-        default = " (ketplan default interval)" if c.ketplan_default else ""
-        print_line(console, f"- {c.date.isoformat()} {c.title}{default}")
+        at_session = c.session_n is not None and f"session {c.session_n}" not in c.title
+        where = f" (session {c.session_n})" if at_session else ""
+        default = " (ketplan default)" if c.ketplan_default else ""
+        print_line(console, f"- {day(c.date, style)} {c.title}{where}{default}")
+    for rule_id, items in per_session.items():
+        rule = rules[rule_id]
+        default = " (ketplan default)" if rule.ketplan_default else ""
+        dates = ", ".join(f"{day(c.date, style)} (#{c.session_n})" for c in items)
+        print_wrapped(console, f"- {rule.title}{default}, one per session: {dates}", indent="  ")
+
+
+def print_each_session(console: Console, plan) -> None:
+    protocol = plan.protocol
     console.print(Text("Each session", style="bold"))
     for item in protocol.instructions:
         print_line(console, f"- before: {item.text}")
@@ -184,7 +216,16 @@ def print_checkpoints(console: Console, plan) -> None:
         print_line(console, f"- {item.text}")
 
 
-def print_sources(console: Console, plan) -> None:
-    console.print(Text("References", style="bold"))
-    for key, ref in plan.protocol.references.items():
-        print_line(console, f"- [{key}] {ref.citation} {ref.link}")
+def print_sources(console: Console, plan, *, details: bool = False) -> None:
+    references = plan.protocol.references
+    if details:
+        console.print(Text("References", style="bold"))
+        for key, ref in references.items():
+            print_line(console, f"- [{key}] {ref.citation} {ref.link}")
+        return
+    keys = ", ".join(f"[{key}]" for key in references)
+    print_wrapped(
+        console,
+        f"Sources: {keys}. Each session's instructions and monitoring, and the full references: add --details "
+        f"(or: ketplan protocols show {plan.protocol.id}).",
+    )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ketplan.core.dosing import esketamine_administration_minutes, format_number
+from ketplan.core.dosing import ESKETAMINE_REST_MINUTES, esketamine_administration_minutes, format_number
 from ketplan.core.protocol import (
     CheckpointRule,
     CheckpointWhen,
@@ -54,7 +54,7 @@ def phase_sessions(phase: Phase) -> int | None:
         return None
     if phase.sessions_per_week is not None:
         return phase.sessions_per_week * phase.weeks
-    return math.ceil(phase.weeks / phase.interval_weeks)
+    return math.ceil(phase.weeks / (phase.interval_weeks or 1))
 
 
 def fixed_sessions(protocol: Protocol) -> int:
@@ -93,7 +93,7 @@ def dose_rows(protocol: Protocol) -> list[tuple[str, str]]:
         rows.append(
             (
                 "Devices",
-                f"{dose.mg_per_device} mg per device; rest {dose.rest_minutes_per_device} min after each device",
+                f"{dose.mg_per_device} mg per device; rest {ESKETAMINE_REST_MINUTES} min after each device",
             )
         )
         return rows
@@ -118,6 +118,9 @@ def dose_rows(protocol: Protocol) -> list[tuple[str, str]]:
                 f"+{dose.titration_step_mg_per_kg:g} mg/kg a session up to {dose.titrate_to_mg_per_kg:g} mg/kg",
             )
         )
+    if dose.titration_levels_mg_per_kg:
+        levels = " -> ".join(f"{level:g}" for level in dose.titration_levels_mg_per_kg)
+        rows.append(("Titration", f"{levels} mg/kg, one step at a time while response is incomplete"))
     return rows
 
 
@@ -135,6 +138,8 @@ def session_text(protocol: Protocol) -> str:
 
 def checkpoint_when(rule: CheckpointRule) -> str:
     offset = f" ({rule.offset_days:+d} days)" if rule.offset_days else ""
+    if rule.settings:
+        offset += f" ({' and '.join(rule.settings)} settings only)"
     if rule.when is CheckpointWhen.before_first_session:
         return f"before the first session{offset}"
     if rule.when is CheckpointWhen.after_each_session:
@@ -189,13 +194,13 @@ def list_entry(protocol: Protocol) -> dict[str, Any]:
 
 
 def list_document(protocols: list[Protocol]) -> dict[str, Any]:
-    from ketplan.export.jsonout import DISCLAIMER
+    from ketplan.export.text import DISCLAIMER
 
     return {"protocols": [list_entry(p) for p in protocols], "disclaimer": DISCLAIMER}
 
 
 def protocol_document(protocol: Protocol) -> dict[str, Any]:
-    from ketplan.export.jsonout import DISCLAIMER
+    from ketplan.export.text import DISCLAIMER
 
     document = protocol.model_dump(mode="json")
     for key, reference in protocol.references.items():
@@ -211,12 +216,12 @@ def protocol_document(protocol: Protocol) -> dict[str, Any]:
 # ---------------------------------------------------------------- rich output
 
 
-def print_protocol_list(protocols: list[Protocol], console=None) -> None:
+def print_protocol_list(protocols: list[Protocol], console=None, options=None) -> None:
     from rich.table import Table
     from rich.text import Text
 
-    from ketplan.export.jsonout import DISCLAIMER
     from ketplan.export.table import make_console, print_wrapped
+    from ketplan.export.text import DISCLAIMER
 
     console = console or make_console()
     if console.width >= WIDE_WIDTH:
@@ -252,23 +257,31 @@ def print_protocol_list(protocols: list[Protocol], console=None) -> None:
     print_wrapped(console, "Details: ketplan protocols show ID. " + DISCLAIMER, "dim")
 
 
-def print_protocol(protocol: Protocol, console=None) -> None:
-    from rich.text import Text
+class _Sections:
+    """The printing steps of one protocol's page, sharing its console."""
 
-    from ketplan.export.jsonout import DISCLAIMER
-    from ketplan.export.table import make_console, print_line, print_warnings, print_wrapped
+    def __init__(self, console) -> None:
+        self.console = console
 
-    console = console or make_console()
+    def heading(self, text: str) -> None:
+        from rich.text import Text
 
-    def heading(text: str) -> None:
-        console.print(Text(""))
-        print_wrapped(console, text, "bold")
+        from ketplan.export.table import print_wrapped
 
-    def item(text: str, basis: Sourced | None = None) -> None:
+        self.console.print(Text(""))
+        print_wrapped(self.console, text, "bold")
+
+    def item(self, text: str, basis: Sourced | None = None) -> None:
+        from ketplan.export.table import print_wrapped
+
         line = f"- {text}"
         if basis is not None:
             line += f" {basis_text(basis)}"
-        print_wrapped(console, line)
+        print_wrapped(self.console, line)
+
+
+def _print_overview(console, protocol: Protocol) -> None:
+    from ketplan.export.table import print_wrapped
 
     rows = [
         ("Id", protocol.id),
@@ -286,12 +299,14 @@ def print_protocol(protocol: Protocol, console=None) -> None:
     if protocol.evidence_note:
         print_wrapped(console, f"Evidence note: {protocol.evidence_note}")
 
-    heading("Dose")
-    for key, value in dose_rows(protocol):
-        item(f"{key}: {value}")
-    item("Basis:", protocol.dose)
 
-    heading("Phases")
+def _print_dose_and_phases(out: _Sections, protocol: Protocol) -> None:
+    out.heading("Dose")
+    for key, value in dose_rows(protocol):
+        out.item(f"{key}: {value}")
+    out.item("Basis:", protocol.dose)
+
+    out.heading("Phases")
     for phase in protocol.phases:
         count = phase_sessions(phase)
         sessions = f"; {count} sessions" if count is not None else ""
@@ -299,35 +314,62 @@ def print_protocol(protocol: Protocol, console=None) -> None:
         text = f"{phase.name}: {phase_rhythm(phase)}{sessions}{gap}"
         if phase.note:
             text += f". {phase.note}"
-        item(text, phase)
+        out.item(text, phase)
 
-    heading("Session")
-    item(session_text(protocol), protocol.session)
+    out.heading("Session")
+    out.item(session_text(protocol), protocol.session)
+
+
+def _print_care(out: _Sections, protocol: Protocol) -> None:
+    """Instructions, monitoring, checkpoints and warnings."""
+    from rich.text import Text
+
+    from ketplan.export.table import print_warnings
 
     for title, entries in (("Patient instructions", protocol.instructions), ("Monitoring", protocol.monitoring)):
         if entries:
-            heading(title)
+            out.heading(title)
             for entry in entries:
                 when = ""
-                if getattr(entry, "before_minutes", None) is not None:
-                    when = f"{entry.before_minutes} min before: "
-                elif getattr(entry, "at_minutes", None) is not None:
-                    when = f"at {entry.at_minutes} min: "
-                item(when + entry.text, entry)
+                before, at = getattr(entry, "before_minutes", None), getattr(entry, "at_minutes", None)
+                if before is not None:
+                    when = f"{before} min before: "
+                elif at is not None:
+                    when = f"at {at} min: "
+                out.item(when + entry.text, entry)
 
     if protocol.checkpoints:
-        heading("Checkpoints")
+        out.heading("Checkpoints")
         for rule in protocol.checkpoints:
             text = f"{rule.title} ({rule.id}): {checkpoint_when(rule)}"
             if rule.detail:
                 text += f". {rule.detail}"
-            item(text, rule)
+            out.item(text, rule)
 
     if protocol.warnings:
-        console.print(Text(""))
-        print_warnings(console, [f"{w.text} {basis_text(w)}" for w in protocol.warnings])
+        out.console.print(Text(""))
+        print_warnings(out.console, [f"{w.text} {basis_text(w)}" for w in protocol.warnings])
 
-    heading("References")
+
+def print_protocol(protocol: Protocol, console=None, options=None) -> None:
+    from ketplan.export.table import make_console
+
+    console = console or make_console()
+    out = _Sections(console)
+    _print_overview(console, protocol)
+    _print_dose_and_phases(out, protocol)
+    _print_care(out, protocol)
+    _print_references(out, protocol)
+
+
+def _print_references(out: _Sections, protocol: Protocol) -> None:
+    from rich.text import Text
+
+    from ketplan.export.table import print_line, print_wrapped
+    from ketplan.export.text import DISCLAIMER
+
+    console = out.console
+    out.heading("References")
     for key, reference in protocol.references.items():
         print_line(console, f"- {key}: {reference.citation} {reference.link}")
         if reference.supports:

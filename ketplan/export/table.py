@@ -23,8 +23,9 @@ from rich.table import Table
 from rich.text import Text
 
 from ketplan.core.dosing import WeightBasedDose
+from ketplan.core.evidence import short_evidence
 from ketplan.core.references import Reference
-from ketplan.export.jsonout import DISCLAIMER
+from ketplan.export.text import DISCLAIMER, number, volume
 
 NARROW_WIDTH = 60
 
@@ -140,18 +141,21 @@ def _no_color() -> bool:
     return bool(os.environ.get("NO_COLOR")) or os.environ.get("TERM") == "dumb"
 
 
-def make_console(file=None, plain: bool = False) -> Console:
-    """A console for stdout, or a plain 120-column one for writing a table to a file.
+def make_console(file=None, plain: bool = False, color: bool | None = None) -> Console:
+    """A console for stdout or `file`, or a plain 120-column one for writing a table to a file.
 
-    NO_COLOR (any non-empty value) and TERM=dumb mean no escape sequences at all, bold included;
-    rich itself writes none when stdout is not a terminal.
+    `color` is the caller's decision (the CLI weighs --color, NO_COLOR, FORCE_COLOR, TERM and
+    whether stdout is a terminal); None decides from NO_COLOR/TERM=dumb and the output itself, for
+    library callers. No colour means no escape sequences at all, bold included.
     """
     if plain:
         return Console(file=file, width=120, no_color=True, color_system=None, highlight=False, emoji=False)
-    if _no_color():
+    if color is None:
+        color = None if not _no_color() else False
+    if color is False:
         console = Console(file=file or sys.stdout, highlight=False, no_color=True, color_system=None, emoji=False)
     else:
-        console = Console(file=file or sys.stdout, highlight=False, emoji=False)
+        console = Console(file=file or sys.stdout, highlight=False, emoji=False, force_terminal=True if color else None)
     if console.width < MIN_WIDTH:  # COLUMNS=0, a 5-column terminal: a table would print nothing useful
         console.width = FALLBACK_WIDTH
     return console
@@ -160,65 +164,58 @@ def make_console(file=None, plain: bool = False) -> Console:
 MIN_WIDTH, FALLBACK_WIDTH = 40, 80
 
 
-def _fmt(value: float | None, unit: str = "", digits: int | None = None) -> str:
-    if value is None:
-        return "-"
-    text = f"{value:.{digits}f}" if digits is not None else f"{value:g}"
-    return f"{text} {unit}".strip()
-
-
-def _volume(ml: float | None) -> str:
-    if ml is None:
-        return "-"
-    return f"{ml:.2f} mL" if ml < 1 else f"{ml:.1f} mL"
-
-
 def dose_rows(dose: WeightBasedDose) -> list[tuple[str, str]]:
     unit_note = " (no unit given: read as kg)" if dose.weight_unit_assumed else ""
-    rows = [("Weight entered", f"{dose.weight_entered}{unit_note}"), ("Weight", _fmt(dose.weight_kg, "kg", 1))]
+    rows = [("Weight entered", f"{dose.weight_entered}{unit_note}"), ("Weight", number(dose.weight_kg, "kg", 1))]
     if dose.height_cm is not None:
-        rows.append(("Height", _fmt(dose.height_cm, "cm", 1)))
+        rows.append(("Height", number(dose.height_cm, "cm", 1)))
     if dose.bmi is not None:
-        rows.append(("BMI", _fmt(dose.bmi, "kg/m²", 1)))
+        rows.append(("BMI", number(dose.bmi, "kg/m²", 1)))
     if dose.ideal_body_weight_kg is not None:
-        rows.append(("Ideal body weight", _fmt(dose.ideal_body_weight_kg, "kg", 1) + " (Devine)"))
+        rows.append(("Ideal body weight", number(dose.ideal_body_weight_kg, "kg", 1) + " (Devine)"))
     if dose.adjusted_body_weight_kg is not None:
-        rows.append(("Adjusted body weight", _fmt(dose.adjusted_body_weight_kg, "kg", 1)))
+        rows.append(("Adjusted body weight", number(dose.adjusted_body_weight_kg, "kg", 1)))
     basis = dose.dosing_weight_basis
     if dose.dosing_weight_basis_requested != basis:
         basis += f" ({dose.dosing_weight_basis_requested} asked; see warnings)"
     rows += [
-        ("Dosing weight", f"{_fmt(dose.dosing_weight_kg, 'kg', 1)} ({basis})"),
-        ("Dose", f"{_fmt(dose.mg_per_kg, 'mg/kg')} = {_fmt(dose.dose_mg, 'mg', 1)}"),
+        ("Dosing weight", f"{number(dose.dosing_weight_kg, 'kg', 1)} ({basis})"),
+        ("Dose", f"{number(dose.mg_per_kg, 'mg/kg')} = {number(dose.dose_mg, 'mg', 1)}"),
     ]
     if dose.route == "iv":
         rows += [
-            ("Infusion time", _fmt(dose.infusion_minutes, "min")),
+            ("Infusion time", number(dose.infusion_minutes, "min")),
             (
                 "Dose rate",
-                f"{_fmt(dose.dose_rate_mg_per_h, 'mg/h', 1)} = {_fmt(dose.dose_rate_mg_per_kg_per_h, 'mg/kg/h', 3)}",
+                f"{number(dose.dose_rate_mg_per_h, 'mg/h', 1)} = {number(dose.dose_rate_mg_per_kg_per_h, 'mg/kg/h', 3)}",
             ),
         ]
     if dose.concentration_mg_per_ml is not None:
         rows += [
-            ("Vial strength", _fmt(dose.concentration_mg_per_ml, "mg/mL")),
-            ("Draw up", _volume(dose.drug_volume_ml)),
-            ("Delivers", f"{_fmt(dose.delivered_dose_mg, 'mg', 1)} ({_fmt(dose.delivered_mg_per_kg, 'mg/kg', 3)})"),
+            ("Vial strength", number(dose.concentration_mg_per_ml, "mg/mL")),
+            ("Draw up", volume(dose.drug_volume_ml)),
+            ("Delivers", f"{number(dose.delivered_dose_mg, 'mg', 1)} ({number(dose.delivered_mg_per_kg, 'mg/kg', 3)})"),
         ]
     if dose.route == "iv":
         rows += [
-            ("Final volume", _fmt(dose.final_volume_ml, "mL") + " (local policy)"),
-            ("Pump rate", _fmt(dose.pump_rate_ml_per_h, "mL/h", 1)),
+            ("Final volume", number(dose.final_volume_ml, "mL") + " (local policy)"),
+            ("Pump rate", number(dose.pump_rate_ml_per_h, "mL/h", 1)),
         ]
     return rows
 
 
-def print_dose(dose: WeightBasedDose, console: Console | None = None) -> None:
+def print_dose(dose: WeightBasedDose, console: Console | None = None, options=None) -> None:
+    """The dose a nurse draws up, its warnings, then its sources (in full with --details), so the
+    "Draw up" line stays on a 24-line screen."""
     console = console or make_console()
-    title = "IV racemic ketamine dose (off-label; RCT evidence)"
+    title = f"{dose.route.upper()} racemic ketamine dose (off-label; {short_evidence(dose.route)})"
     print_key_values(console, title, dose_rows(dose))
     print_warnings(console, dose.warnings)
-    print_references(console, dose.references)
+    if options is not None and options.details:
+        print_references(console, dose.references)
+    elif dose.references:
+        keys = ", ".join(reference.key for reference in dose.references)
+        print_wrapped(console, f"Sources: {keys} (in full: add --details, or --format json).")
     print_line(console, DISCLAIMER, "dim")
 
 

@@ -10,8 +10,15 @@ from __future__ import annotations
 from ketplan.core.reminders import DEFAULT_REMINDERS, MAX_REMINDER_MINUTES, REMIND_ACCEPTED, Reminder, parse_reminders
 from ketplan.export.ics.export import CATEGORY_CHECKPOINT, CATEGORY_SESSION, EVENING_HOUR, PRODID, plan_to_ics
 from ketplan.export.ics.stamp import stamp_from
-from ketplan.export.ics.text import checkpoint_description, drug_name, session_description, session_title
+from ketplan.export.ics.text import checkpoint_description, session_description
 from ketplan.export.ics.vtimezone import vtimezone_lines
+from ketplan.export.text import drug_name, session_title
+
+
+def render_plan(plan, options) -> bytes:
+    """The format registry's entry point (ketplan.export.formats)."""
+    return plan_to_ics(plan, stamp=options.stamp, reminders=options.reminders)
+
 
 __all__ = [
     "CATEGORY_CHECKPOINT",
@@ -26,6 +33,7 @@ __all__ = [
     "drug_name",
     "parse_reminders",
     "plan_to_ics",
+    "render_plan",
     "session_description",
     "session_title",
     "stamp_from",

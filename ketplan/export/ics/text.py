@@ -7,26 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 
 from ketplan import __version__
 from ketplan.core.plan import Checkpoint, Plan, PlannedSession
-from ketplan.core.protocol import Drug
 from ketplan.core.reminders import Reminder
 from ketplan.core.schedule import WEEKDAY_LONG
 from ketplan.core.text import FORBIDDEN_IN_MULTILINE
-from ketplan.export.jsonout import DISCLAIMER
-
-
-def drug_name(plan: Plan) -> str:
-    return "Esketamine" if plan.protocol.drug is Drug.esketamine else "Ketamine"
-
-
-def session_title(plan: Plan, s: PlannedSession) -> str:
-    """e.g. 'Esketamine 56 mg (2 devices) – induction 3/8' or 'Ketamine IV 35 mg (0.5 mg/kg) – series 3/8'."""
-    position = f"{s.phase} {s.phase_session}/{s.phase_sessions}"
-    if s.devices is not None:
-        devices = f"{s.devices} device" + ("s" if s.devices != 1 else "")
-        return f"{drug_name(plan)} {_num(s.dose_mg)} mg ({devices}) – {position}"
-    route = plan.protocol.route.value.upper()
-    per_kg = f" ({_num(s.mg_per_kg)} mg/kg)" if s.mg_per_kg is not None else ""
-    return f"{drug_name(plan)} {route} {_num(s.dose_mg)} mg{per_kg} – {position}"
+from ketplan.export.text import DISCLAIMER, elapsed, number, session_title
 
 
 def session_description(plan: Plan, s: PlannedSession) -> str:
@@ -191,15 +175,11 @@ def _day(day: date) -> str:
 
 
 def _span(delta: timedelta) -> str:
-    minutes = int(delta.total_seconds() // 60)
-    days, rest = divmod(minutes, 1440)
-    hours, minutes = divmod(rest, 60)
-    parts = [f"{days} d" if days else "", f"{hours} h" if hours else "", f"{minutes} min" if minutes else ""]
-    return " ".join(p for p in parts if p) or "1 min"
+    return elapsed(max(int(delta.total_seconds() // 60), 1))
 
 
 def _num(value: float | None) -> str:
-    return "" if value is None else f"{value:g}"
+    return number(value, missing="")
 
 
 _LINE_BREAK = re.compile(r"\r\n|[\r\x85\u2028\u2029]")

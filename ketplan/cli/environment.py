@@ -1,0 +1,65 @@
+"""The one seam between the command line and the process it runs in: the terminal, colour, pager.
+
+Global options (--color, --no-pager) are recorded here by the root command; every command asks
+this module, never os.environ or sys.stdout directly, whether to colour and whether to page.
+"""
+
+from __future__ import annotations
+
+import os
+import shlex
+import shutil
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+@dataclass
+class Environment:
+    color_choice: str = "auto"
+    pager_allowed: bool = True
+    environ: Mapping[str, str] = field(default_factory=lambda: os.environ)
+
+    def stdout_is_terminal(self) -> bool:
+        try:
+            return sys.stdout.isatty()
+        except (AttributeError, ValueError):
+            return False
+
+    def color(self) -> bool:
+        """--color always|never wins; then NO_COLOR, FORCE_COLOR and TERM=dumb; then the terminal."""
+        if self.color_choice == "always":
+            return True
+        if self.color_choice == "never":
+            return False
+        if self.environ.get("NO_COLOR"):
+            return False
+        if self.environ.get("FORCE_COLOR", "") not in ("", "0"):
+            return True
+        if self.environ.get("TERM") == "dumb":
+            return False
+        return self.stdout_is_terminal()
+
+    def pager(self) -> list[str] | None:
+        """The pager for long table output on a terminal, or None: KETPLAN_PAGER, then PAGER, then
+        `less -FRX` when it exists (as git does). An empty value or `cat` means no pager."""
+        if not self.pager_allowed or not self.stdout_is_terminal():
+            return None
+        for name in ("KETPLAN_PAGER", "PAGER"):
+            if name in self.environ:
+                command = self.environ[name].strip()
+                if not command or command == "cat":
+                    return None
+                try:
+                    return shlex.split(command)
+                except ValueError:
+                    return None
+        return ["less", "-FRX"] if shutil.which("less") else None
+
+    def screen_lines(self) -> int:
+        return shutil.get_terminal_size(fallback=(80, 24)).lines
+
+
+ENVIRONMENT = Environment()
