@@ -546,7 +546,7 @@ def run_roster(
         rows = iter_rows(stream, source)
         header_written = False
         for row in rows:
-            if header and not header_written:
+            if header and not header_written and sink is not None:
                 sink.write(header)
                 header_written = True
             message = row.error
@@ -561,7 +561,7 @@ def run_roster(
                     # A bug met by one row's values: that row fails, the batch goes on.
                     message = f"internal failure ({type(error).__name__}: {error}); the other rows are planned"
             yield RowOutcome(row.line, row.id, message, row.unreadable)
-        if header and not header_written:
+        if header and not header_written and sink is not None:
             sink.write(header)  # a header-only roster: a header-only CSV
         if sink is not None:
             sink.commit()
