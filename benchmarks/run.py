@@ -40,9 +40,17 @@ import tempfile
 import time
 from pathlib import Path
 
-GOALS = {"dose": 1.2, "help": 1.5, "ics": 1.5}  # ics: 52-week plan <= 1.5x hello (issue 12; 1.73x before)
+GOALS = {
+    "dose": 1.2,
+    "help": 1.5,
+    "ics": 1.5,
+    "course_record": 1.3,
+    "course_status": 1.3,
+}  # ics: issue 12 (1.73x before)
 ICS_GOAL_MS_PER_PATIENT = 5.0  # roster to --format ics, all-in per patient (issue 12; ~13 ms before)
 ID_CHECK_GOAL_BYTES_PER_ROW = 40  # roster id-uniqueness check (issue 12; ~125 B/row before)
+STORE_LIST_GOAL_SECONDS = 1.0  # `course list` over 5,000 courses / 100,000 entries
+STORE_STATUS_GOAL_RATIO = 1.2  # status of one course in the big store vs a one-course store: "unaffected"
 BATCH_GOAL_FRACTION = 0.01  # per-plan cost in a roster <= 1% of one `ketplan plan` invocation
 MEMORY_GOAL_RATIO = 1.10  # "flat": peak RSS for the large roster <= 1.10 x the small one
 
@@ -96,6 +104,29 @@ START_UP = {
     ),
 }
 
+COURSE_NOW = "2027-03-01T12:00:00Z"  # KETPLAN_NOW of the course benchmarks: sessions of Dec 2026 are in the past
+COURSE_NEW = [
+    "course",
+    "new",
+    "P00000",
+    "--route",
+    "intranasal",
+    "--start",
+    "2026-12-01",
+    "--days",
+    "tue,fri",
+    "--tz",
+    "UTC",
+]
+START_UP["course_record"] = (
+    "ketplan course record P00000 --session 3 --given",
+    ["course", "record", "P00000", "--session", "3", "--given"],
+)
+START_UP["course_status"] = (
+    "ketplan course status P00000 --format json",
+    ["course", "status", "P00000", "--format", "json"],
+)
+
 MEASURE_RSS = (
     "import resource, subprocess, sys, time\n"
     "t = time.perf_counter()\n"
@@ -118,6 +149,7 @@ class Bench:
         # shows the cost of a zone with daylight saving time, whose VTIMEZONE is computed.
         env.update({"SOURCE_DATE_EPOCH": "1798761600", "NO_COLOR": "1", "COLUMNS": "100", "LC_ALL": "C.UTF-8"})
         env.pop("KETPLAN_DEBUG", None)
+        env.update({"KETPLAN_DB": str(workdir / "course.db"), "KETPLAN_NOW": COURSE_NOW})
         if source:
             env["PYTHONDONTWRITEBYTECODE"] = "1"
             env.pop("PYTHONPYCACHEPREFIX", None)
@@ -125,6 +157,18 @@ class Bench:
             env.pop("PYTHONDONTWRITEBYTECODE", None)
             env["PYTHONPYCACHEPREFIX"] = str(workdir / "pycache")
         self.env = env
+
+    def prepare_course_store(self) -> None:
+        """A store with one course (sessions 1 and 2 recorded); kept as a template that
+        `course_record` runs start from, so that every run records the same session."""
+        self.run(self.ketplan(COURSE_NEW))
+        for n in ("1", "2"):
+            self.run(self.ketplan(["course", "record", "P00000", "--session", n, "--given"]))
+        shutil.copy(self.workdir / "course.db", self.workdir / "course-template.db")
+
+    def before(self, key: str) -> None:
+        if key == "course_record":
+            shutil.copy(self.workdir / "course-template.db", self.workdir / "course.db")
 
     def command(self, key: str) -> list[str]:
         if key == "hello":
@@ -177,6 +221,105 @@ def write_roster(path: Path, rows: int) -> None:
                 out.writerow([f"P{i:05d}", "iv", start, f"{50 + i % 60}kg", "4", "America/New_York", f"P{i:05d}"])
 
 
+STORE_FILLER = """
+import json, sys
+from datetime import UTC, datetime, timedelta
+from ketplan.core.course import CoursePlan, NewEntry, summarize
+from ketplan.io.store import open_store
+from ketplan.io.store.base import CourseRecord, Revision
+
+template, target, courses, per_course = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+source = open_store(template, create=False)
+with source.transaction(write=False):
+    course = source.get_course("P00000")
+    revision = source.latest_revision(course.id)
+plan = CoursePlan.from_dict(revision.plan)
+store = open_store(target, create=True)
+moment = datetime(2027, 1, 1, tzinfo=UTC)
+with store.transaction(write=True):
+    for i in range(courses):
+        record = CourseRecord(f"{i:016x}", f"P{i:05d}", course.protocol_id, course.options, moment)
+        store.create_course(record)
+        entries = [store.append_entry(record.id, NewEntry("created", {"options": course.options}), moment)]
+        for k in range(per_course - 1):
+            session = plan.sessions[k % len(plan.sessions)]
+            kind = "given" if k % 7 else "missed"
+            payload = {"dose_mg": session.dose_mg} if kind == "given" else {}
+            corrects = entries[-1].seq if k >= len(plan.sessions) else None  # later entries correct earlier ones
+            entries.append(store.append_entry(
+                record.id, NewEntry(kind, payload, session.n, session.date, "AB", corrects), moment + timedelta(minutes=k)
+            ))
+        store.add_revision(record.id, Revision(1, 1, moment, revision.plan))
+        store.put_summary(record.id, summarize(plan, entries))
+store.close()
+"""
+
+
+def store_benchmark(bench: Bench, courses: int, per_course: int, repeats: int) -> dict:
+    """`course list` over a big store, and `course status` of one course in it vs in a one-course store."""
+    big = bench.workdir / "big.db"
+    started = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            STORE_FILLER,
+            str(bench.workdir / "course-template.db"),
+            str(big),
+            str(courses),
+            str(per_course),
+        ],
+        env=bench.env,
+        capture_output=True,
+        text=True,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark: filling the store failed\n{done.stderr}")
+    fill = time.perf_counter() - started
+    small_env = dict(bench.env)
+    results: dict = {"courses": courses, "entries": courses * per_course, "fill_seconds": round(fill, 2)}
+    for name, db in (("big", big), ("small", bench.workdir / "course-template.db")):
+        bench.env["KETPLAN_DB"] = str(db)
+        try:
+            for key, args in (
+                ("list", ["course", "list", "--format", "json"]),
+                ("status", START_UP["course_status"][1]),
+            ):
+                if name == "small" and key == "list":
+                    continue
+                bench.run(bench.ketplan(args))  # warm-up
+                runs = [bench.run(bench.ketplan(args)) for _ in range(repeats)]
+                results[f"{key}_{name}_seconds"] = statistics.median(wall for wall, _ in runs)
+                results[f"{key}_{name}_cpu_seconds"] = statistics.median(cpu for _, cpu in runs)
+                results[f"{key}_{name}_min_seconds"] = min(wall for wall, _ in runs)
+        finally:
+            bench.env.clear()
+            bench.env.update(small_env)
+    return results
+
+
+def report_store(results: dict) -> bool:
+    ratio = results["status_big_seconds"] / results["status_small_seconds"]
+    list_met = results["list_big_seconds"] < STORE_LIST_GOAL_SECONDS
+    status_met = ratio <= STORE_STATUS_GOAL_RATIO
+    print()
+    print(
+        f"Store: {results['courses']} courses, {results['entries']} recorded entries (filled in {results['fill_seconds']:.1f} s)"
+    )
+    print(
+        f"  ketplan course list --format json: {results['list_big_seconds'] * 1000:7.1f} ms wall "
+        f"(min {results['list_big_min_seconds'] * 1000:.1f} ms, CPU {results['list_big_cpu_seconds'] * 1000:.1f} ms); "
+        f"goal < {STORE_LIST_GOAL_SECONDS:.0f} s  {'met' if list_met else 'NOT MET'}"
+    )
+    print(
+        f"  ketplan course status (one course): {results['status_big_seconds'] * 1000:.1f} ms in this store, "
+        f"{results['status_small_seconds'] * 1000:.1f} ms in a one-course store: {ratio:.2f}x; "
+        f"goal <= {STORE_STATUS_GOAL_RATIO:.1f}x  {'met' if status_met else 'NOT MET'}"
+    )
+    results["status_ratio"] = round(ratio, 3)
+    return list_met and status_met
+
+
 def machine() -> dict[str, str]:
     model = platform.processor() or platform.machine()
     try:
@@ -221,14 +364,17 @@ def _zone() -> str:
 def start_up(bench: Bench, runs: int, seed: int, warm_up: bool = True) -> dict[str, list[tuple[float, float]]]:
     keys = list(START_UP)
     times: dict[str, list[tuple[float, float]]] = {key: [] for key in keys}
+    bench.prepare_course_store()
     if warm_up:  # fills the bytecode cache and checks that every command works
         for key in keys:
+            bench.before(key)
             bench.run(bench.command(key))
     shuffler = random.Random(seed)
     for _ in range(runs):
         order = keys[:]
         shuffler.shuffle(order)
         for key in order:
+            bench.before(key)
             times[key].append(bench.run(bench.command(key)))
     return times
 
@@ -302,7 +448,9 @@ def stream_memory(bench: Bench, small: int, large: int) -> dict:
     return out
 
 
-def report(info: dict, times: dict[str, list[float]], batch_results: dict, args) -> dict:
+def report(
+    info: dict, times: dict[str, list[float]], batch_results: dict, args, store_results: dict | None = None
+) -> dict:
     med = {key: statistics.median(wall for wall, _ in values) for key, values in times.items()}
     cpu = {key: statistics.median(c for _, c in values) for key, values in times.items()}
     spread = {key: (min(w for w, _ in values), max(w for w, _ in values)) for key, values in times.items()}
@@ -426,6 +574,9 @@ def report(info: dict, times: dict[str, list[float]], batch_results: dict, args)
         "id_check": ids,
         "stream": {str(k): v for k, v in (stream or {}).items()},
     }
+    if store_results is not None:
+        goals_met &= report_store(store_results)
+        summary["store"] = store_results
     summary["goals_met"] = goals_met
     print()
     print("All goals met." if goals_met else "Some goals NOT met.")
@@ -449,6 +600,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--source", action="store_true", help="no bytecode cache: ketplan compiled on every start (--quick implies it)"
     )
+    parser.add_argument("--store-courses", type=int, help="courses in the big store (default 5000; --quick 20)")
+    parser.add_argument("--store-entries", type=int, help="entries in the big store (default 100000; --quick 400)")
     parser.add_argument("--startup-only", action="store_true", help="measure the start-up ratios only, not the roster")
     parser.add_argument("--json", metavar="FILE", help="also write the results as JSON to FILE")
     parser.add_argument("--check", action="store_true", help="exit 1 when a goal is not met")
@@ -462,6 +615,8 @@ def main(argv: list[str] | None = None) -> int:
     args.id_rows = args.id_rows or (1000 if quick else 1_000_000)
     args.stream_rows = args.stream_rows or (200 if quick else 1_000_000)
     args.repeats = args.repeats or (1 if quick else 3)
+    args.store_courses = args.store_courses or (20 if quick else 5000)
+    args.store_entries = args.store_entries or (400 if quick else 100000)
     if args.rows <= args.small_rows:
         parser.error("--rows must be larger than --small-rows")
     args.source = args.source or quick
@@ -477,9 +632,14 @@ def main(argv: list[str] | None = None) -> int:
         if batch_results is not None:
             batch_results["id_check"] = id_check_memory(args.id_rows)
             batch_results["stream"] = stream_memory(bench, max(10, args.stream_rows // 100), args.stream_rows)
+        store_results = (
+            None
+            if args.startup_only
+            else store_benchmark(bench, args.store_courses, args.store_entries // args.store_courses, args.repeats)
+        )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    summary = report(info, times, batch_results, args)
+    summary = report(info, times, batch_results, args, store_results)
     if args.json:
         Path(args.json).write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     return 1 if args.check and not summary["goals_met"] else 0

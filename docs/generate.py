@@ -16,6 +16,9 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"(<!-- begin: (?P<command>ketplan [^\n]*?) -->\n)(?P<body>.*?)(<!-- end -->)", re.DOTALL)
 # A command ending in "# exit 2" is expected to fail: its stderr is shown too.
 ENV = {"NO_COLOR": "1", "COLUMNS": "100", "TERM": "dumb", "TZ": "UTC", "SOURCE_DATE_EPOCH": "1798761600"}
+# `course` examples share one treatment store, new for each render; "# today YYYY-MM-DD" sets the day.
+TODAY = re.compile(r"# today (\d{4}-\d{2}-\d{2})")
+_STORE: dict[str, str] = {}
 
 
 def run(command: str) -> str:
@@ -29,7 +32,11 @@ def run(command: str) -> str:
     here = os.getcwd()
     os.chdir(README.parent)  # example files are named relative to the repository
     try:
-        result = CliRunner().invoke(app, args, env=ENV)
+        env = dict(ENV, **_STORE)
+        today = TODAY.search(command)
+        if today:
+            env["KETPLAN_NOW"] = f"{today[1]}T12:00:00Z"
+        result = CliRunner().invoke(app, args, env=env)
     finally:
         os.chdir(here)
     if "# exit 2" in command:
@@ -50,7 +57,14 @@ def render(text: str) -> str:
         body = f"```console\n$ {command}\n```\n```{language}\n{output}\n```\n"
         return f"{match.group(1)}{body}{match.group(4)}"
 
-    return BLOCK.sub(replace, text)
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="ketplan-readme-") as folder:
+        _STORE["KETPLAN_DB"] = str(Path(folder) / "ketplan.db")
+        try:
+            return BLOCK.sub(replace, text)
+        finally:
+            _STORE.clear()
 
 
 def main(argv: list[str]) -> int:

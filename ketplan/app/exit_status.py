@@ -11,6 +11,7 @@ class ExitStatus(IntEnum):
     INTERNAL = 1
     INVALID = 2
     OUTPUT_FAILED = 3
+    STORE = 3  # the same code (an alias): something outside ketplan could not be written or used
     HANGUP = 129
     INTERRUPTED = 130
     BROKEN_PIPE = 141
@@ -24,7 +25,9 @@ MEANING = {
     "(with --roster) a row that failed; a refused command writes nothing to stdout",
     ExitStatus.OUTPUT_FAILED: "the output could not be written in full: stdout closed or on a full disk or dead "
     "device, an --output file that could not be written, a stdout encoding that cannot carry the text "
-    "(PYTHONIOENCODING=ascii), or stderr closed (ketplan then does not run: it could not report a problem)",
+    "(PYTHONIOENCODING=ascii), or stderr closed (ketplan then does not run: it could not report a problem); "
+    "for `course` commands also a treatment store that cannot be used: missing, locked, read-only, full, "
+    "damaged, a directory, or written by a newer ketplan (nothing was changed)",
     ExitStatus.HANGUP: "stopped by SIGHUP (128 + 1); no temporary file is left behind",
     ExitStatus.INTERRUPTED: "interrupted (Ctrl-C, 128 + SIGINT); no temporary file is left behind",
     ExitStatus.BROKEN_PIPE: "the reader of stdout went away before everything was written (ketplan ... | head -1): "

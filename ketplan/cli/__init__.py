@@ -171,8 +171,10 @@ def _root(
 
 
 # Importing a command module registers its command; order here is the order in --help.
+from ketplan.cli import course as _course  # noqa: E402,F401
 from ketplan.cli import dose as _dose  # noqa: E402,F401
 from ketplan.cli import help as _help  # noqa: E402,F401
+from ketplan.cli import load as _load  # noqa: E402,F401
 from ketplan.cli import plan as _plan  # noqa: E402,F401
 from ketplan.cli import protocols as _protocols  # noqa: E402,F401
 

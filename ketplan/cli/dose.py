@@ -104,4 +104,7 @@ def dose_command(
     )
     table = table_settings(details, date_format)
     formats.check_only_options(chosen, {k: bool(v) for k, v in table.items()})
-    emit(chosen, formats.DOSE, dose_from_text(options), **formats.settings_for(chosen, table))
+    from ketplan.cli.terminal import view_settings  # html: today and the clinic's name
+
+    settings = {**formats.settings_for(chosen, table), **view_settings(chosen.name)}
+    emit(chosen, formats.DOSE, dose_from_text(options), **settings)

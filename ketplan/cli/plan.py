@@ -318,6 +318,9 @@ def _plan_one(options, output_format, output, output_dir, force, remind, stamp, 
     target = None if output in (None, "-") else _path(output)
     plan = plan_from_text(options, default_zone=_default_zone())
     settings = formats.settings_for(chosen, table)
+    from ketplan.cli.terminal import view_settings  # month and html: today, width, colour, clinic
+
+    settings.update(view_settings(chosen.name, zone=plan.timezone))
     emit(chosen, formats.PLAN, plan, target, force=force, stamp=stamp_value, reminders=reminders, **settings)
 
 

@@ -21,18 +21,24 @@ from datetime import date
 
 UID_DOMAIN = "ketplan"
 _SCHEME = "ketplan-uid-2"
+_COURSE_SCHEME = "ketplan-uid-1"  # stored courses: unchanged since the treatment record
 
 
 @dataclass(frozen=True)
 class CourseIdentity:
-    """A plan without a stored course: protocol + label. `start` is kept for callers that have
-    it (and for display) but is not part of the key."""
+    """A plan without a stored course is identified by protocol and label (not the start date);
+    a stored course (the treatment record) by its random course id alone, so its UIDs survive a
+    replan, a new start date or a relabelling, and two courses never share one. `start` is kept
+    for callers that have it but is not part of either key."""
 
     protocol_id: str
     label: str | None
     start: date | None = None
+    course_id: str | None = None
 
     def key(self) -> str:
+        if self.course_id is not None:
+            return "|".join([_COURSE_SCHEME, "course", self.course_id])
         return "|".join([_SCHEME, self.protocol_id, self.label or ""])
 
     def uid(self, *parts: object) -> str:

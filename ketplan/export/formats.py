@@ -89,6 +89,18 @@ FORMATS: dict[str, OutputFormat] = {
             binary=True,
             one_file_per_row=True,
         ),
+        OutputFormat(
+            "month",
+            "ketplan.export.month",
+            "month grids like cal, three side by side at 80 columns",
+            frozenset({PLAN}),
+        ),
+        OutputFormat(
+            "html",
+            "ketplan.export.html_format",
+            "a printable page: the patient handout for a plan, the preparation sheet for a dose",
+            frozenset({PLAN, DOSE}),
+        ),
     )
 }
 

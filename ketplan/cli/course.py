@@ -1,0 +1,496 @@
+"""`ketplan course ...`: treatment courses that follow reality (a thin layer over app/course.py)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from enum import Enum
+
+import typer
+
+from ketplan.app.exit_status import ExitStatus
+from ketplan.cli import app
+
+STORE_EXIT = (
+    "Exit codes: 0 success; 2 invalid input, refused dose or unknown course; 3 the treatment store cannot be used "
+    "(missing, locked, read-only, full, damaged, a directory, or from a newer ketplan; nothing was changed); "
+    "1 internal failure."
+)
+DB_HELP = (
+    "The treatment store (an SQLite file). Default: $KETPLAN_DB, else $XDG_DATA_HOME/ketplan/ketplan.db "
+    "(~/.local/share/ketplan/ketplan.db)."
+)
+NOTE_HELP = (
+    "Free-text note kept in the record. Do NOT put names, birth dates or other identifiers in it: "
+    "the course is known by its pseudonymous label only."
+)
+
+course_app = typer.Typer(
+    name="course",
+    help="Treatment courses that follow reality: record given and missed sessions, see what is due and what the "
+    "label suggests, replan, and export calendars that update. " + STORE_EXIT,
+    epilog=STORE_EXIT,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(course_app, name="course")
+
+
+class CourseFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ShowFormat(str, Enum):
+    table = "table"
+    json = "json"
+    csv = "csv"
+    ics = "ics"
+    month = "month"  # the registry's month and html formats, fed the course's current plan
+    html = "html"
+
+
+class ExportFormat(str, Enum):
+    json = "json"
+
+
+DbOption = typer.Option(None, "--db", help=DB_HELP)
+
+
+@contextlib.contextmanager
+def _store(db: str | None, *, create: bool = False) -> Iterator:
+    """Open the store; a StoreError anywhere inside becomes one line and exit 3."""
+    from ketplan.cli.errors import say
+    from ketplan.io.store import StoreError, default_location, open_store
+
+    try:
+        store = open_store(db if db is not None else default_location(), create=create)
+        try:
+            yield store
+        finally:
+            store.close()
+    except StoreError as error:
+        say(error.message, exit_code=ExitStatus.STORE)
+        raise typer.Exit(ExitStatus.STORE) from None
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+    sys.stdout.flush()
+
+
+def _json(document) -> None:
+    _out(json.dumps(document, ensure_ascii=False, indent=2) + "\n")
+
+
+def _moment():
+    from ketplan.app.course import now
+
+    return now()
+
+
+# --------------------------------------------------------------------------- new
+
+
+@course_app.command("new", epilog=STORE_EXIT)
+def new_command(
+    label: str = typer.Argument(..., help="Pseudonymous label such as P01 (never a name); unique in the store."),
+    route: str | None = typer.Option(None, "--route", "-r", help="intranasal (esketamine), iv, im, sc or oral."),
+    start: str | None = typer.Option(None, "--start", "-s", help="First possible session date, YYYY-MM-DD. Required."),
+    weight: str | None = typer.Option(None, "--weight", "-w", help="Body weight with unit (70kg, 154lb)."),
+    protocol: str | None = typer.Option(None, "--protocol", "-p", help="A protocol id or a .toml protocol file."),
+    days: str | None = typer.Option(None, "--days", help="Session weekdays, e.g. tue,fri."),
+    time: str | None = typer.Option(None, "--time", help="Session start, 24-hour HH:MM (default 09:00)."),
+    tz: str | None = typer.Option(None, "--tz", help="IANA time zone (default: this machine's zone; stored)."),
+    weeks: int | None = typer.Option(None, "--weeks", help="Length of the plan in weeks (default 26, at most 156)."),
+    until: str | None = typer.Option(None, "--until", help="Last date of the plan, YYYY-MM-DD."),
+    dose: int | None = typer.Option(None, "--dose", help="Esketamine dose from session 2: 56 or 84 mg."),
+    first_dose: int | None = typer.Option(None, "--first-dose", help="Esketamine first dose (28 mg only at 65+)."),
+    every: int | None = typer.Option(None, "--every", help="Esketamine TRD from week 9: every 1 or 2 weeks."),
+    mg_per_kg: float | None = typer.Option(None, "--mg-per-kg", help="Racemic ketamine dose in mg/kg."),
+    age: int | None = typer.Option(None, "--age", help="Age in years."),
+    height: str | None = typer.Option(None, "--height", help="Height with unit (170cm, 66in)."),
+    sex: str | None = typer.Option(None, "--sex", help="female or male."),
+    dosing_weight: str | None = typer.Option(None, "--dosing-weight", help="actual (default), ideal or adjusted."),
+    closed: str | None = typer.Option(None, "--closed", help="Weekdays the clinic is closed (default sat,sun)."),
+    skip: list[str] | None = typer.Option(None, "--skip", help="A closed date, YYYY-MM-DD (repeatable)."),
+    holidays: str | None = typer.Option(None, "--holidays", help="Close on public holidays: BE, US, US-NY, ..."),
+    screen_every: int | None = typer.Option(None, "--screen-every", help="Weeks between maintenance screens."),
+    output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the one-line confirmation, not the plan."),
+    db: str | None = DbOption,
+) -> None:
+    """Create a course: plan it exactly like `ketplan plan` and store its inputs and planned sessions.
+
+    A label that exists is refused (exit 2).
+    """
+    from ketplan.app.course import new_course
+    from ketplan.app.planning import PlanOptions
+    from ketplan.cli.plan import _load_protocol_models
+    from ketplan.io.clinic_calendar import system_zone_name
+
+    _load_protocol_models()
+    options = PlanOptions(
+        route=route,
+        start=start,
+        weight=weight,
+        protocol=protocol,
+        days=days,
+        time=time,
+        tz=tz,
+        weeks=weeks,
+        until=until,
+        dose=dose,
+        first_dose=first_dose,
+        every=every,
+        mg_per_kg=mg_per_kg,
+        age=age,
+        height=height,
+        sex=sex,
+        dosing_weight=dosing_weight,
+        closed=closed,
+        skip=list(skip or []),
+        holidays=holidays,
+        screen_every=screen_every,
+    )
+    moment = _moment()
+    with _store(db, create=True) as store:
+        course, plan = new_course(store, label, options, default_zone=system_zone_name(), moment=moment)
+    if output_format is CourseFormat.json and not quiet:
+        from ketplan.export.jsonout import plan_document
+
+        _json({"label": course.label, "created": True, "plan": plan_document(plan)})
+        return
+    if not quiet:
+        from ketplan.export.plan_table import print_plan
+
+        print_plan(plan)
+    first, last = plan.sessions[0].date.isoformat(), plan.sessions[-1].date.isoformat()
+    _out(
+        f"Course {course.label} created: {plan.protocol.id}, {len(plan.sessions)} planned sessions, {first} to {last}.\n"
+    )
+
+
+# --------------------------------------------------------------------------- list
+
+
+@course_app.command("list", epilog=STORE_EXIT)
+def list_command(
+    output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
+    db: str | None = DbOption,
+) -> None:
+    """Every course: protocol, first and last session, given / missed / remaining, next due."""
+    from ketplan.app.course import list_courses
+    from ketplan.export.course_out import list_document, list_text
+
+    moment = _moment()
+    with _store(db) as store:
+        rows = list_courses(store, moment=moment)
+    if output_format is CourseFormat.json:
+        # One course per line (C JSON encoder per row): thousands of courses stay fast and greppable.
+        courses = list_document(rows)["courses"]
+        lines = ",\n".join("  " + json.dumps(c, ensure_ascii=False) for c in courses)
+        _out('{"courses": [\n' + lines + ("\n" if courses else "") + "]}\n")
+    else:
+        _out(list_text(rows))
+
+
+# --------------------------------------------------------------------------- record
+
+
+@course_app.command("record", epilog=STORE_EXIT)
+def record_command(
+    label: str = typer.Argument(..., help="The course's label."),
+    session: int | None = typer.Option(None, "--session", help="The planned session number (see course status)."),
+    sessions: str | None = typer.Option(
+        None, "--sessions", help="Several planned sessions at their planned doses, e.g. 1-8 or 1,2,5 (all or nothing)."
+    ),
+    on: str | None = typer.Option(
+        None,
+        "--date",
+        help="The day, YYYY-MM-DD: the planned session that day, or with --given and no planned session an extra "
+        "session; with --session, the day it was actually given.",
+    ),
+    given: bool = typer.Option(False, "--given", help="The session was given."),
+    missed: bool = typer.Option(False, "--missed", help="The session was missed."),
+    dose: float | None = typer.Option(
+        None, "--dose", help="Dose given in mg (default: the planned dose); refused outside the course's limits."
+    ),
+    mg_per_kg: float | None = typer.Option(None, "--mg-per-kg", help="Racemic ketamine: dose given in mg/kg."),
+    time: str | None = typer.Option(None, "--time", help="Time given, 24-hour HH:MM."),
+    note: str | None = typer.Option(None, "--note", help=NOTE_HELP),
+    by: str | None = typer.Option(None, "--by", help="Initials of who records it (kept in the audit trail)."),
+    corrects: int | None = typer.Option(
+        None, "--corrects", help="The entry this one supersedes (see course log); nothing is erased."
+    ),
+    output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
+    db: str | None = DbOption,
+) -> None:
+    """Record what happened at a session: given (with its dose) or missed. A session in the future is refused."""
+    from ketplan.app.course import RecordOptions, record
+    from ketplan.export.course_out import entry_document
+
+    options = RecordOptions(
+        given=given,
+        missed=missed,
+        session=session,
+        date=on,
+        dose=dose,
+        mg_per_kg=mg_per_kg,
+        time=time,
+        note=note,
+        by=by,
+        corrects=corrects,
+        sessions=sessions,
+    )
+    moment = _moment()
+    with _store(db) as store:
+        entry, message, status = record(store, label, options, moment=moment)
+    if output_format is CourseFormat.json:
+        _json({"label": status.label, "message": message, "entry": entry_document(entry), "next_due": _d(status)})
+        return
+    _out(f"{status.label}: {message}. Next due: {_d(status) or 'none'}.\n")
+    for suggestion in status.suggestions:
+        _out(f"Consider: {suggestion.text} ({suggestion.command})\n")
+
+
+def _d(status) -> str | None:
+    return status.next_due.isoformat() if status.next_due else None
+
+
+# --------------------------------------------------------------------------- status
+
+
+@course_app.command("status", epilog=STORE_EXIT)
+def status_command(
+    label: str = typer.Argument(..., help="The course's label."),
+    output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
+    db: str | None = DbOption,
+) -> None:
+    """Planned vs given, missed, next due, cumulative dose given, and what the label says to consider now."""
+    from ketplan.app.course import status, today_in
+    from ketplan.export.course_out import status_document, status_text
+
+    moment = _moment()
+    with _store(db) as store:
+        result = status(store, label, moment=moment)
+    today = today_in(result.plan.timezone, moment)
+    if output_format is CourseFormat.json:
+        _json(status_document(result, today))
+    else:
+        _out(status_text(result, today))
+
+
+# --------------------------------------------------------------------------- replan
+
+
+@course_app.command("replan", epilog=STORE_EXIT)
+def replan_command(
+    label: str = typer.Argument(..., help="The course's label."),
+    from_date: str | None = typer.Option(
+        None, "--from", help="First day to replan, YYYY-MM-DD (default: today, after the last recorded session)."
+    ),
+    step_back: bool = typer.Option(
+        False,
+        "--step-back",
+        help="Return to the previous dosing schedule (weekly -> twice weekly, every 2 weeks -> weekly) after missed "
+        "maintenance sessions with worsening symptoms (label guidance, clinician's judgement).",
+    ),
+    every: int | None = typer.Option(None, "--every", help="Weeks between sessions in the open-ended phase (1 or 2)."),
+    dose: int | None = typer.Option(None, "--dose", help="Esketamine dose from --from on: 56 or 84 mg."),
+    days: str | None = typer.Option(None, "--days", help="New session weekdays from --from on, e.g. mon,thu."),
+    make_up: bool = typer.Option(
+        False, "--make-up", help="Add one session at the end of the phase for the last missed session."
+    ),
+    output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
+    db: str | None = DbOption,
+) -> None:
+    """Recompute the remaining sessions from what was actually given, keeping the phases and the clinic calendar."""
+    from ketplan.app.course import ReplanOptions, replan
+    from ketplan.cli.plan import _load_protocol_models
+    from ketplan.export.course_out import advice_document
+    from ketplan.io.clinic_calendar import system_zone_name
+
+    _load_protocol_models()
+    options = ReplanOptions(
+        from_date=from_date, step_back=step_back, every=every, dose=dose, days=days, make_up=make_up
+    )
+    moment = _moment()
+    with _store(db) as store:
+        result, entry, after = replan(store, label, options, default_zone=system_zone_name(), moment=moment)
+    summary = (
+        f"{result.moved} session(s) moved or changed, {result.added} added, {result.cancelled} cancelled"
+        if result.changed
+        else "no session changed"
+    )
+    if output_format is CourseFormat.json:
+        _json(
+            {
+                "label": after.label,
+                "entry": entry.seq,
+                "from": result.start.isoformat(),
+                "moved": result.moved,
+                "added": result.added,
+                "cancelled": result.cancelled,
+                "applied": [advice_document(a, command=False) for a in result.applied],
+                "next_due": _d(after),
+            }
+        )
+        return
+    _out(f"{after.label}: replanned from {result.start.isoformat()} (entry {entry.seq}): {summary}.\n")
+    for advice in result.applied:
+        _out(f"- {advice.text}\n")
+        for source in advice.sources:
+            _out(f"    source: {source.citation} {source.link}\n")
+    _out(f"Next due: {_d(after) or 'none'}.\n")
+
+
+# --------------------------------------------------------------------------- show
+
+
+@course_app.command("show", epilog=STORE_EXIT)
+def show_command(
+    label: str = typer.Argument(..., help="The course's label."),
+    output_format: ShowFormat = typer.Option(
+        ShowFormat.table,
+        "--format",
+        "-f",
+        help="table, json, csv, ics (a calendar that updates on re-import), month (grids with given and missed "
+        "sessions marked) or html (the printable patient handout).",
+    ),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Write to this file; never overwrites without --force."
+    ),
+    force: bool = typer.Option(False, "--force", help="Allow --output to replace an existing file."),
+    remind: str = typer.Option("default", "--remind", help="ics reminders: default, none, or e.g. evening,2h."),
+    db: str | None = DbOption,
+) -> None:
+    """The course's current plan with the record merged in."""
+    from pathlib import Path
+
+    from ketplan.app.course import show, today_in
+    from ketplan.io.files import write_output
+
+    moment = _moment()
+    with _store(db) as store:
+        loaded, revisions, result = show(store, label, moment=moment)
+    today = today_in(result.plan.timezone, moment)
+    target = None if output in (None, "-") else Path(output)
+    if output_format is ShowFormat.json:
+        from ketplan.export.course_out import status_document
+
+        document = status_document(result, today)
+        document["revision"] = loaded.revision.revision
+        document["plan"] = {
+            "weekdays": list(result.plan.weekdays),
+            "time": result.plan.time.strftime("%H:%M"),
+            "horizon_end": result.plan.horizon_end.isoformat(),
+            "every_weeks": result.plan.every_weeks,
+            "sessions": [s.to_dict() for s in result.plan.sessions],
+        }
+        write_output(json.dumps(document, ensure_ascii=False, indent=2) + "\n", target, force=force)
+    elif output_format is ShowFormat.csv:
+        from ketplan.export.course_out import course_csv
+
+        write_output(course_csv(result), target, force=force)
+    elif output_format is ShowFormat.ics:
+        from ketplan.app.course_calendar import course_calendar
+        from ketplan.cli.plan import _load_protocol_models
+        from ketplan.export.ics import parse_reminders
+
+        _load_protocol_models()
+        reminders = parse_reminders(remind)
+        write_output(course_calendar(loaded, revisions, reminders=reminders), target, force=force)
+    elif output_format in (ShowFormat.month, ShowFormat.html):
+        from ketplan.app.course_calendar import current_plan
+        from ketplan.cli.output import emit
+        from ketplan.cli.plan import _load_protocol_models
+        from ketplan.cli.terminal import view_settings
+        from ketplan.export.formats import FORMATS, PLAN
+
+        _load_protocol_models()
+        plan, status = current_plan(loaded, result)
+        settings = view_settings(output_format.value, zone=plan.timezone)
+        settings["today"] = today  # the course's today (KETPLAN_NOW in tests), not the wall clock
+        settings["extra"] = {**settings.get("extra", {}), "status": status}
+        emit(FORMATS[output_format.value], PLAN, plan, target, force=force, **settings)
+    else:
+        from ketplan.export.course_out import status_text
+
+        write_output(status_text(result, today), target, force=force)
+
+
+# --------------------------------------------------------------------------- log
+
+
+@course_app.command("log", epilog=STORE_EXIT)
+def log_command(
+    label: str = typer.Argument(..., help="The course's label."),
+    output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
+    db: str | None = DbOption,
+) -> None:
+    """The whole audit trail: what, when recorded, by whom, and what each entry superseded."""
+    from ketplan.app.course import log
+    from ketplan.export.course_out import log_document, log_text
+
+    with _store(db) as store:
+        course, entries = log(store, label)
+    if output_format is CourseFormat.json:
+        _json(log_document(course.label, entries))
+    else:
+        _out(log_text(course.label, entries))
+
+
+# --------------------------------------------------------------------------- export / import
+
+
+@course_app.command("export", epilog=STORE_EXIT)
+def export_command(
+    labels: list[str] | None = typer.Argument(None, help="Labels of the courses to export."),
+    all_courses: bool = typer.Option(False, "--all", help="Export every course."),
+    output_format: ExportFormat = typer.Option(ExportFormat.json, "--format", "-f", help="json (the only format)."),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Write to this file; never overwrites without --force."
+    ),
+    force: bool = typer.Option(False, "--force", help="Allow --output to replace an existing file."),
+    db: str | None = DbOption,
+) -> None:
+    """A complete, versioned dump of courses with their record and plan revisions (backups, moving stores)."""
+    from pathlib import Path
+
+    from ketplan.app.course import export
+    from ketplan.core.errors import InputError
+    from ketplan.io.files import write_output
+
+    if all_courses == bool(labels):
+        raise InputError("give the labels of the courses to export, or --all", "all")
+    moment = _moment()
+    with _store(db) as store:
+        document = export(store, None if all_courses else list(labels or []), moment=moment)
+    target = None if output in (None, "-") else Path(output)
+    write_output(json.dumps(document, ensure_ascii=False, indent=1) + "\n", target, force=force)
+
+
+@course_app.command("import", epilog=STORE_EXIT)
+def import_command(
+    file: str = typer.Argument(..., help="A file written by 'ketplan course export' ('-' for stdin)."),
+    replace: bool = typer.Option(False, "--replace", help="Replace courses whose label exists (default: refuse)."),
+    db: str | None = DbOption,
+) -> None:
+    """Import courses from an export, all or nothing; a label that exists is refused unless --replace."""
+    from ketplan.app.course import import_courses
+    from ketplan.core.errors import InputError
+
+    try:
+        text = sys.stdin.read() if file == "-" else open(file, encoding="utf-8").read()  # noqa: SIM115
+        document = json.loads(text)
+    except OSError as error:
+        raise InputError(f"cannot read {file}: {error.strerror or error}", "file") from None
+    except (ValueError, UnicodeDecodeError) as error:
+        raise InputError(f"{file} is not JSON ({error})", "file") from None
+    with _store(db, create=True) as store:
+        labels = import_courses(store, document, replace_existing=replace)
+    _out(f"imported {len(labels)} course(s): {', '.join(labels) if labels else '-'}\n")
