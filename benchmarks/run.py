@@ -40,7 +40,15 @@ import tempfile
 import time
 from pathlib import Path
 
-GOALS = {"dose": 1.2, "help": 1.5, "ics": 2.0, "course_record": 1.3, "course_status": 1.3}
+GOALS = {
+    "dose": 1.2,
+    "help": 1.5,
+    "ics": 1.5,
+    "course_record": 1.3,
+    "course_status": 1.3,
+}  # ics: issue 12 (1.73x before)
+ICS_GOAL_MS_PER_PATIENT = 5.0  # roster to --format ics, all-in per patient (issue 12; ~13 ms before)
+ID_CHECK_GOAL_BYTES_PER_ROW = 40  # roster id-uniqueness check (issue 12; ~125 B/row before)
 STORE_LIST_GOAL_SECONDS = 1.0  # `course list` over 5,000 courses / 100,000 entries
 STORE_STATUS_GOAL_RATIO = 1.2  # status of one course in the big store vs a one-course store: "unaffected"
 BATCH_GOAL_FRACTION = 0.01  # per-plan cost in a roster <= 1% of one `ketplan plan` invocation
@@ -181,12 +189,12 @@ class Bench:
             raise SystemExit(f"benchmark command failed ({done.returncode}): {' '.join(argv)}\n{done.stderr.decode()}")
         return elapsed, cpu
 
-    def run_rss(self, argv: list[str]) -> tuple[float, int]:
+    def run_rss(self, argv: list[str], expect: int = 0) -> tuple[float, int]:
         done = subprocess.run(
             [sys.executable, "-c", MEASURE_RSS, *argv], capture_output=True, env=self.env, cwd=self.workdir, text=True
         )
         elapsed, rss, code = done.stdout.split()
-        if done.returncode != 0 or code != "0":
+        if done.returncode != 0 or code != str(expect):
             raise SystemExit(f"benchmark command failed ({code}): {' '.join(argv)}\n{done.stderr}")
         return float(elapsed), int(rss)
 
@@ -405,6 +413,41 @@ def batch(bench: Bench, small: int, large: int, ics_rows: int, repeats: int) -> 
     return results
 
 
+def id_check_memory(rows: int) -> dict:
+    """Bytes per row of the roster's id-uniqueness check (ketplan.app.roster.IdRegistry), measured
+    in this process with tracemalloc over `rows` distinct ids."""
+    import tracemalloc
+
+    from ketplan.app.roster import IdRegistry
+
+    tracemalloc.start()
+    registry = IdRegistry()
+    started = time.perf_counter()
+    for line in range(2, rows + 2):
+        registry.add(f"PATIENT-{line:09d}", line)
+    seconds = time.perf_counter() - started
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return {"rows": rows, "bytes_per_row": current / rows, "peak_bytes_per_row": peak / rows, "seconds": seconds}
+
+
+def stream_memory(bench: Bench, small: int, large: int) -> dict:
+    """Peak RSS of a roster of `large` rows against one of `small` rows, every row refused after
+    the id check (unknown route), so a million rows stream in seconds: the reading, id-check and
+    reporting path, without the planning."""
+    out = {}
+    for rows in (small, large):
+        roster = bench.workdir / f"stream-{rows}.csv"
+        with roster.open("w", encoding="utf-8") as handle:
+            handle.write("id,route,start\n")
+            for i in range(rows):
+                handle.write(f"S{i:08d},none,2026-12-01\n")
+        seconds, rss = bench.run_rss(bench.ketplan(["plan", "--roster", str(roster), "--format", "jsonl"]), expect=2)
+        out[rows] = {"rows": rows, "seconds": seconds, "peak_rss_bytes": rss}
+        roster.unlink()
+    return out
+
+
 def report(
     info: dict, times: dict[str, list[float]], batch_results: dict, args, store_results: dict | None = None
 ) -> dict:
@@ -465,6 +508,8 @@ def report(
     summary["goals_met"] = goals_met
     if batch_results is None:
         return summary
+    ids = batch_results.pop("id_check", None)
+    stream = batch_results.pop("stream", None)
     single = (med["esk"] + med["iv"]) / 2
     small, large = batch_results[f"jsonl_{args.small_rows}"], batch_results[f"jsonl_{args.rows}"]
     per_plan = large["seconds"] / large["rows"]
@@ -495,13 +540,39 @@ def report(
         f"  peak RSS, jsonl: {small['rows']} rows {small['peak_rss_bytes'] / 2**20:.1f} MiB, {large['rows']} rows "
         f"{large['peak_rss_bytes'] / 2**20:.1f} MiB: {ratio:.2f}x; goal flat (<= {MEMORY_GOAL_RATIO:.2f}x)  {'met' if met else 'NOT MET'}"
     )
+    ics_key = f"ics_{args.ics_rows}"
+    ics_ms = batch_results[ics_key]["seconds"] / batch_results[ics_key]["rows"] * 1000
+    met = ics_ms <= ICS_GOAL_MS_PER_PATIENT
+    goals_met &= met
+    print(
+        f"  --format ics, {args.ics_rows} rows: {ics_ms:.2f} ms per patient all-in; goal <= "
+        f"{ICS_GOAL_MS_PER_PATIENT:.1f} ms  {'met' if met else 'NOT MET'}"
+    )
+    if ids:
+        met = ids["bytes_per_row"] <= ID_CHECK_GOAL_BYTES_PER_ROW
+        goals_met &= met
+        print(
+            f"  id-uniqueness check, {ids['rows']:,} ids: {ids['bytes_per_row']:.1f} B/row "
+            f"(peak {ids['peak_bytes_per_row']:.1f} B/row while the table doubles), {ids['seconds']:.2f} s; "
+            f"goal <= {ID_CHECK_GOAL_BYTES_PER_ROW} B/row  {'met' if met else 'NOT MET'}"
+        )
+    if stream:
+        low, high = sorted(stream)
+        print(
+            f"  streaming {high:,} refused rows: {stream[high]['seconds']:.1f} s, peak RSS "
+            f"{stream[high]['peak_rss_bytes'] / 2**20:.1f} MiB (vs {stream[low]['peak_rss_bytes'] / 2**20:.1f} MiB "
+            f"for {low:,} rows)"
+        )
     summary["batch"] = {
+        "ics_ms_per_patient": round(ics_ms, 3),
         "single_invocation_ms": round(single * 1000, 1),
         "per_plan_ms": round(per_plan * 1000, 3),
         "marginal_per_plan_ms": round(marginal * 1000, 3),
         "per_plan_fraction_of_single": round(fraction, 5),
         "peak_rss_ratio": round(ratio, 3),
         "runs": batch_results,
+        "id_check": ids,
+        "stream": {str(k): v for k, v in (stream or {}).items()},
     }
     if store_results is not None:
         goals_met &= report_store(store_results)
@@ -518,7 +589,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, help="start-up runs per command (default 15; --quick 1)")
     parser.add_argument("--rows", type=int, help="rows of the large roster (default 2000; --quick 20)")
     parser.add_argument("--small-rows", type=int, help="rows of the small roster, for memory (default 200; --quick 4)")
-    parser.add_argument("--ics-rows", type=int, help="rows of the ics roster (default 200; --quick 2)")
+    parser.add_argument("--ics-rows", type=int, help="rows of the ics roster (default 2000; --quick 2)")
+    parser.add_argument(
+        "--id-rows", type=int, help="ids for the id-check memory measurement (default 1000000; --quick 1000)"
+    )
+    parser.add_argument(
+        "--stream-rows", type=int, help="rows of the refused-row streaming roster (default 1000000; --quick 200)"
+    )
     parser.add_argument("--repeats", type=int, help="runs of each roster (default 3; --quick 1)")
     parser.add_argument(
         "--source", action="store_true", help="no bytecode cache: ketplan compiled on every start (--quick implies it)"
@@ -537,7 +614,9 @@ def main(argv: list[str] | None = None) -> int:
     args.runs = args.runs or (1 if quick else 15)
     args.rows = args.rows or (20 if quick else 2000)
     args.small_rows = args.small_rows or (4 if quick else 200)
-    args.ics_rows = args.ics_rows or (2 if quick else 200)
+    args.ics_rows = args.ics_rows or (2 if quick else 2000)
+    args.id_rows = args.id_rows or (1000 if quick else 1_000_000)
+    args.stream_rows = args.stream_rows or (200 if quick else 1_000_000)
     args.repeats = args.repeats or (1 if quick else 3)
     args.store_courses = args.store_courses or (20 if quick else 5000)
     args.store_entries = args.store_entries or (400 if quick else 100000)
@@ -553,6 +632,9 @@ def main(argv: list[str] | None = None) -> int:
         batch_results = (
             None if args.startup_only else batch(bench, args.small_rows, args.rows, args.ics_rows, args.repeats)
         )
+        if batch_results is not None:
+            batch_results["id_check"] = id_check_memory(args.id_rows)
+            batch_results["stream"] = stream_memory(bench, max(10, args.stream_rows // 100), args.stream_rows)
         store_results = (
             None
             if args.startup_only

@@ -272,13 +272,18 @@ def test_output_file_is_written_whole_and_never_clobbered(runner, tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plans.jsonl", "roster.csv"]
 
 
-def test_a_roster_that_stops_leaves_no_output_file(runner, tmp_path):
-    roster = roster_file(tmp_path, (HEADER + GOOD_2).encode() + b"P09,iv,2026-12-07,70kg,4,\xff,,\n")
+def test_a_line_that_is_not_utf8_is_one_bad_row_and_the_output_file_keeps_the_others(runner, tmp_path):
+    """Issue 12: one bad row never stops the batch or loses the rows already planned (before,
+    a non-UTF-8 line stopped the batch and the --output file was abandoned)."""
+    good_after = b"P10,iv,2026-12-07,70kg,4,,,\n"
+    roster = roster_file(tmp_path, (HEADER + GOOD_2).encode() + b"P09,iv,2026-12-07,70kg,4,\xff,,\n" + good_after)
     target = tmp_path / "plans.jsonl"
     result = plan(runner, "--roster", roster, "--output", str(target))
     assert result.exit_code == 2
-    assert "not UTF-8 text (byte 0xff on line 3)" in result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["roster.csv"]
+    assert "roster line 3 (id unknown): not UTF-8 text (byte 0xff on line 3)" in result.stderr
+    ids = [json.loads(line)["id"] for line in target.read_text(encoding="utf-8").splitlines()]
+    assert ids == ["P02", "P10"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plans.jsonl", "roster.csv"]
 
 
 # --------------------------------------------------------------------------- the roster file

@@ -317,7 +317,10 @@ def test_help_mentions_exit_codes(runner, args):
     result = runner.invoke(app, args, env=WIDE)
     assert result.exit_code == 0
     text = " ".join(result.stdout.split())
-    assert "Exit codes: 0 success; 2 invalid input or refused dose; 1" in text
+    assert (
+        "Exit codes: 0 success; 2 invalid input or refused dose; 3 output not written in full; 141 reader of stdout went away; 1"
+        in text
+    )
 
 
 def test_dose_help_lists_the_options(runner):

@@ -87,7 +87,7 @@ def test_help_imports_no_icalendar_or_holidays():
     [
         (["--format", "json"], {"icalendar", "holidays", "rich.table"}, {"ketplan.core.protocol"}),
         (["--format", "csv"], {"icalendar", "holidays", "rich.table"}, set()),
-        (["--format", "ics"], {"holidays", "rich.table"}, {"icalendar"}),
+        (["--format", "ics"], {"holidays", "rich.table", "icalendar"}, set()),  # ics is written without icalendar
         (["--format", "json", "--holidays", "BE"], {"icalendar", "rich.table"}, {"holidays"}),
     ],
 )

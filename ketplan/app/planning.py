@@ -66,6 +66,15 @@ def check_label(label: str | None) -> str | None:
     if label is None:
         return None
     cleaned = label.strip()
+    from ketplan.core.text import describe, find_forbidden
+
+    found = find_forbidden(cleaned)
+    if found is not None:  # C1 controls, bidi overrides, U+2028, ESC: refused, never shown
+        raise InputError(
+            f"{ref('label')} contains the control or formatting character {describe(found[1])}; a label is "
+            "1-40 printable characters: a pseudonymous label such as P01, never a patient's name",
+            "label",
+        )
     if not LABEL_PATTERN.fullmatch(cleaned):
         raise InputError(
             f"{ref('label')} must be 1-40 printable characters with no control characters: a pseudonymous "

@@ -2,8 +2,8 @@
 
 One CSV row is one patient: an `id` and the `ketplan plan` options of the same names as
 columns. Each row becomes a `PlanOptions` and goes through `plan_from_text`, exactly like the
-same options typed on the command line (numbers are converted by the same pydantic rules
-Typer applies to typed options).
+same options typed on the command line (numbers are converted by the same strict parser,
+ketplan.core.numbers, as typed options: no '_', ASCII digits only).
 
 Rows are read, planned and written one at a time, so memory stays flat in the roster size
 and the first plan is out before the last row is read. Protocols and everything imported
@@ -16,8 +16,8 @@ the other rows are planned, and the exit code is 2. A roster that cannot be read
 
 from __future__ import annotations
 
+import collections
 import csv
-import os
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -74,6 +74,9 @@ ID_PATTERN = re.compile(rf"[A-Za-z0-9][A-Za-z0-9._-]{{0,{MAX_ID_LENGTH - 1}}}", 
 # Device names Windows refuses as file names, with or without an extension.
 _RESERVED_NAMES = re.compile(r"(?:CON|PRN|AUX|NUL|COM[0-9]|LPT[0-9])(?:\..*)?", re.IGNORECASE | re.ASCII)
 MAX_FAILED_LINES_SHOWN = 10
+MAX_LINE_BYTES = 64 * 1024  # one roster line; a longer one is a row error (read bounded, never whole)
+MAX_CELL_CHARS = 1024  # one cell; the longest real value (a --skip list) is a few hundred
+MAX_NAMES_SHOWN = 5  # column names listed in one message; the rest are counted
 
 
 # --------------------------------------------------------------------------- rows
@@ -104,31 +107,14 @@ def _shown(text: str, limit: int = 70) -> str:
     return shown if len(shown) <= limit else shown[: limit - 4] + "...'"
 
 
-_CONVERTERS: dict[type, Any] = {}
-
-
-def _number(kind: type, column: str, text: str):
-    """Convert a cell like Typer converts a typed option (pydantic lax mode): '5' -> 5."""
-    adapter = _CONVERTERS.get(kind)
-    if adapter is None:
-        from pydantic import TypeAdapter
-
-        # Without pydantic's plugin discovery (an entry-point scan of every installed
-        # distribution), as Typer builds the adapters of typed options.
-        preset = os.environ.get("PYDANTIC_DISABLE_PLUGINS")
-        os.environ["PYDANTIC_DISABLE_PLUGINS"] = preset if preset is not None else "1"
-        try:
-            adapter = _CONVERTERS[kind] = TypeAdapter(kind)
-        finally:
-            if preset is None:
-                os.environ.pop("PYDANTIC_DISABLE_PLUGINS", None)
-    from pydantic import ValidationError
+def _number(kind: type, column: str, text: str) -> int | float:
+    """A numeric cell, by the same strict parser as the options (no '_', ASCII digits only)."""
+    from ketplan.core.numbers import parse_decimal, parse_int
 
     try:
-        return adapter.validate_python(text)
-    except ValidationError as error:
-        problems = error.errors()
-        reason = problems[0]["msg"] if problems else "not a valid number"
+        return parse_int(text, column) if kind is int else parse_decimal(text, column)
+    except InputError as error:
+        reason = error.template.split(": ", 1)[-1].split(" is ", 1)[-1]
         raise InputError(f"{column} {_shown(text)}: {reason}", column) from None
 
 
@@ -194,15 +180,19 @@ def read_header(reader, source: str) -> list[str]:
     unknown = [name for name in columns if name not in ALLOWED_COLUMNS]
     if unknown:
         hint = " (the roster must be comma-separated)" if len(columns) == 1 and ";" in header[0] else ""
+        listed = ", ".join(_shown(n, 40) for n in unknown[:MAX_NAMES_SHOWN])
+        if len(unknown) > MAX_NAMES_SHOWN:
+            listed += f" and {len(unknown) - MAX_NAMES_SHOWN} more ({len(unknown)} unknown columns)"
         raise InputError(
-            f"roster {source}: unknown column(s) {', '.join(_shown(n, 40) for n in unknown)}{hint}; "
-            f"allowed: {', '.join(ALLOWED_COLUMNS)}",
+            f"roster {source}: unknown column(s) {listed}{hint}; allowed: {', '.join(ALLOWED_COLUMNS)}",
             "roster",
         )
-    repeated = sorted({name for name in columns if columns.count(name) > 1})
+    counts = collections.Counter(columns)
+    repeated = sorted(name for name, count in counts.items() if count > 1)
     if repeated:
         raise InputError(
-            f"roster {source}: column(s) {', '.join(repeated)} appear more than once in the header", "roster"
+            f"roster {source}: column(s) {', '.join(repeated[:MAX_NAMES_SHOWN])} appear more than once in the header",
+            "roster",
         )
     weights = [name for name in columns if name in WEIGHT_COLUMNS]
     if len(weights) > 1:
@@ -222,23 +212,54 @@ def read_header(reader, source: str) -> list[str]:
 class _Lines:
     """The roster's physical lines as text, decoded one line at a time so that a byte that is
     not UTF-8 is reported on its own line, and so that each row is handed on as soon as its
-    line arrives (a pipe is never read ahead). Line ends are kept, as csv wants them."""
+    line arrives (a pipe is never read ahead). Line ends are kept, as csv wants them.
+
+    Reads are bounded: a line longer than MAX_LINE_BYTES is skipped up to its end. A line that
+    is not UTF-8 or too long becomes a blank line for csv and its error is queued in `errors`
+    (line, message), so one bad row never stops the batch."""
 
     def __init__(self, raw, source: str) -> None:
         self.raw, self.source, self.count = raw, source, 0  # count: lines handed on so far
+        self.errors: list[tuple[int, str]] = []
+
+    def _chunks(self) -> Iterator[bytes | str | _TooLong]:
+        readline = getattr(self.raw, "readline", None)
+        if readline is None:
+            yield from self.raw
+            return
+        while True:
+            chunk = readline(MAX_LINE_BYTES + 1)
+            if not chunk:
+                return
+            newline = b"\n" if isinstance(chunk, bytes) else "\n"
+            if len(chunk) > MAX_LINE_BYTES and not chunk.endswith(newline):
+                while chunk and not chunk.endswith(newline):  # skip the rest of the line
+                    chunk = readline(MAX_LINE_BYTES)
+                yield _TooLong()
+                continue
+            yield chunk
 
     def __iter__(self) -> Iterator[str]:
-        for chunk in self.raw:
+        for chunk in self._chunks():
+            if isinstance(chunk, _TooLong):
+                self.count += 1
+                self.errors.append((self.count, f"the line is longer than {MAX_LINE_BYTES} bytes; row skipped"))
+                yield "\n"
+                continue
             if isinstance(chunk, bytes):
                 try:
                     text = chunk.decode("utf-8")
                 except UnicodeDecodeError as error:
                     line = self.count + 1 + len(_BARE_CR_BYTES.findall(chunk[: error.start]))
-                    raise InputError(
-                        f"roster {self.source}: not UTF-8 text (byte 0x{chunk[error.start]:02x} on line {line}); "
-                        "save the roster as UTF-8 CSV",
-                        "roster",
-                    ) from None
+                    message = (
+                        f"not UTF-8 text (byte 0x{chunk[error.start]:02x} on line {line}); save the roster as UTF-8 CSV"
+                    )
+                    if self.count == 0:  # the header itself: the roster cannot be read at all
+                        raise InputError(f"roster {self.source}: {message}", "roster") from None
+                    self.count += 1
+                    self.errors.append((self.count, message))
+                    yield "\n"
+                    continue
             else:
                 text = chunk
             if self.count == 0:
@@ -246,10 +267,14 @@ class _Lines:
             if "\r" in text.rstrip("\r\n"):  # old Mac line ends (CR only): one line each
                 pieces = _BARE_CR.split(text)
             else:
-                pieces = (text,)
+                pieces = [text]
             for piece in pieces:
                 self.count += 1
                 yield piece
+
+
+class _TooLong:
+    """Marks a line that exceeded MAX_LINE_BYTES."""
 
 
 _BARE_CR = re.compile(r"(?<=\r)(?!\n)")
@@ -260,19 +285,22 @@ def iter_rows(raw, source: str) -> Iterator[RosterRow]:
     """Parse the roster lazily: the header first (refused as a whole), then one row at a time.
 
     `raw` yields the roster's lines as bytes (a binary file, stdin's buffer) or as text."""
-    reader = csv.reader(_Lines(raw, source), strict=True)
+    lines = _Lines(raw, source)
+    reader = csv.reader(lines, strict=True)
     try:
         columns = read_header(reader, source)
     except csv.Error as error:
         raise InputError(f"roster {source}: the header is not valid CSV ({error})", "roster") from None
-    seen: dict[str, int] = {}  # casefolded id -> line: ids must be unique (they name files)
+    seen = IdRegistry()  # ids must be unique (they name files), ignoring case
     while True:
         line = reader.line_num + 1
         try:
             record = next(reader)
         except StopIteration:
+            yield from _queued(lines)
             return
         except csv.Error as error:  # e.g. `"70"kg`: reported, never guessed; the next record starts afresh
+            yield from _queued(lines)
             yield RosterRow(
                 line,
                 None,
@@ -280,25 +308,99 @@ def iter_rows(raw, source: str) -> Iterator[RosterRow]:
                 unreadable=True,
             )
             continue
+        yield from _queued(lines)
         if not record or (len(record) == 1 and not record[0].strip()):
             continue  # a blank line
         yield _row(record, columns, line, seen)
 
 
-def _row(record: list[str], columns: list[str], line: int, seen: dict[str, int]) -> RosterRow:
+def _queued(lines: _Lines) -> Iterator[RosterRow]:
+    while lines.errors:
+        line, message = lines.errors.pop(0)
+        yield RosterRow(line, None, error=message, unreadable=True)
+
+
+class IdRegistry:
+    """The ids seen so far, for the uniqueness check, in about 24 bytes a row.
+
+    A set of the id strings cost about 125 bytes a row (158 MB at a million rows). This keeps
+    an 8-byte BLAKE2b digest of each casefolded id and its line number in two flat arrays
+    (open addressing, at most two-thirds full): about 18-36 bytes a row, 24-48 MB at a million.
+    Two different ids share a digest with probability about n²/2⁶⁵ (3·10⁻⁸ at a million rows);
+    the second row would then be refused as a repeat, never silently merged."""
+
+    def __init__(self) -> None:
+        from array import array
+
+        self._array = array
+        self._size = 0
+        self._keys = array("Q", bytes(8 * 1024))
+        self._lines = array("I", bytes(4 * 1024))
+
+    @staticmethod
+    def digest(row_id: str) -> int:
+        import hashlib
+
+        value = int.from_bytes(hashlib.blake2b(row_id.casefold().encode("utf-8"), digest_size=8).digest(), "little")
+        return value or 1  # 0 marks an empty slot
+
+    def _slot(self, keys, key: int) -> int:
+        mask = len(keys) - 1
+        slot = key & mask
+        while keys[slot] and keys[slot] != key:
+            slot = (slot + 1) & mask
+        return slot
+
+    def add(self, row_id: str, line: int) -> int | None:
+        """Record `row_id` at `line`; return the earlier line if the id was seen before."""
+        key = self.digest(row_id)
+        slot = self._slot(self._keys, key)
+        if self._keys[slot]:
+            return int(self._lines[slot])
+        self._keys[slot] = key
+        self._lines[slot] = min(line, 0xFFFFFFFF)
+        self._size += 1
+        if self._size * 3 > len(self._keys) * 2:
+            self._grow()
+        return None
+
+    def _grow(self) -> None:
+        old_keys, old_lines = self._keys, self._lines
+        size = len(old_keys) * 2
+        self._keys = self._array("Q", bytes(8 * size))
+        self._lines = self._array("I", bytes(4 * size))
+        for key, line in zip(old_keys, old_lines, strict=True):
+            if key:
+                slot = self._slot(self._keys, key)
+                self._keys[slot], self._lines[slot] = key, line
+
+    def __len__(self) -> int:
+        return self._size
+
+    def nbytes(self) -> int:
+        return self._keys.itemsize * len(self._keys) + self._lines.itemsize * len(self._lines)
+
+
+def _row(record: list[str], columns: list[str], line: int, seen: IdRegistry) -> RosterRow:
     raw_id = record[columns.index("id")] if len(record) > columns.index("id") else ""
     try:
         row_id = check_id(raw_id)
     except InputError as error:
         return RosterRow(line, None, error=error.spelled(spell_in_roster))
-    key = row_id.casefold()
-    if key in seen:
+    earlier = seen.add(row_id, line)
+    if earlier is not None:
         return RosterRow(
-            line, row_id, error=f"id {row_id} repeats the id on line {seen[key]} (ids must be unique, ignoring case)"
+            line, row_id, error=f"id {row_id} repeats the id on line {earlier} (ids must be unique, ignoring case)"
         )
-    seen[key] = line
     if len(record) != len(columns):
         return RosterRow(line, row_id, error=f"the row has {len(record)} fields but the header has {len(columns)}")
+    for column, value in zip(columns, record, strict=False):
+        if len(value) > MAX_CELL_CHARS:
+            return RosterRow(
+                line,
+                row_id,
+                error=f"column {column}: the cell is {len(value)} characters long (limit {MAX_CELL_CHARS})",
+            )
     cells = {column: value.strip() for column, value in zip(columns, record, strict=False)}
     try:
         return RosterRow(line, row_id, options=row_options(cells))
@@ -321,7 +423,14 @@ def open_roster(spec: str) -> tuple[IO, str]:
     try:
         if path.is_dir():
             raise InputError(f"{ref('roster')} {spec}: is a folder, not a CSV file", "roster")
-        return open(path, "rb"), spec
+        from ketplan.io.files import NotARegularFile, open_regular_file
+
+        try:
+            return open_regular_file(path), spec  # a device (/dev/zero) or a FIFO is refused, never read
+        except NotARegularFile as error:
+            raise InputError(
+                f"{ref('roster')} {spec}: {error.strerror}; give a CSV file, or '-' to read stdin", "roster"
+            ) from None
     except FileNotFoundError:
         raise InputError(f"{ref('roster')} {spec}: no such file", "roster") from None
     except PermissionError:
@@ -457,7 +566,7 @@ def run_roster(
         rows = iter_rows(stream, source)
         header_written = False
         for row in rows:
-            if header and not header_written:
+            if header and not header_written and sink is not None:
                 sink.write(header)
                 header_written = True
             message = row.error
@@ -481,8 +590,11 @@ def run_roster(
                     if isinstance(error, OutputError) and sink is not None:
                         raise  # the batch's own output cannot be written: stop
                     message = error.spelled(spell_in_roster)
+                except (RecursionError, ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as error:
+                    # A bug met by one row's values: that row fails, the batch goes on.
+                    message = f"internal failure ({type(error).__name__}: {error}); the other rows are planned"
             yield RowOutcome(row.line, row.id, message, row.unreadable, warnings=warnings)
-        if header and not header_written:
+        if header and not header_written and sink is not None:
             sink.write(header)  # a header-only roster: a header-only CSV
         if sink is not None:
             sink.commit()

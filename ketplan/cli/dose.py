@@ -7,6 +7,7 @@ import typer
 from ketplan.app.exit_status import exit_codes_help
 from ketplan.cli import app
 from ketplan.cli.options import METAVARS, date_format_option, details_option, format_option, table_settings
+from ketplan.cli.types import strict_decimal, strict_int
 from ketplan.core.dosing import Sex, WeightBasis
 from ketplan.export import formats
 
@@ -26,24 +27,28 @@ def dose_command(
     mg_per_kg: float = typer.Option(
         0.5,
         "--mg-per-kg",
+        parser=strict_decimal("mg_per_kg"),
         help="Dose in mg per kg of dosing weight; allowed 0.1-1.0 (0.5 is standard; above 0.75 studied only as a single infusion). No override.",
         metavar=METAVARS["mg_per_kg"],
     ),
     minutes: float = typer.Option(
         40.0,
         "--minutes",
+        parser=strict_decimal("minutes"),
         help="Infusion length in minutes (40 is conventional; 2-100 reported).",
         metavar=METAVARS["minutes"],
     ),
     concentration: float = typer.Option(
         10.0,
         "--concentration",
+        parser=strict_decimal("concentration"),
         help="Vial strength in mg/mL: 10, 50 or 100 (100 must be diluted).",
         metavar=METAVARS["concentration"],
     ),
     final_volume: float = typer.Option(
         100.0,
         "--final-volume",
+        parser=strict_decimal("final_volume"),
         help="Total infusion volume in mL after dilution (local policy; ketplan default 100).",
         metavar=METAVARS["final_volume"],
     ),
@@ -70,6 +75,7 @@ def dose_command(
     age: int | None = typer.Option(
         None,
         "--age",
+        parser=strict_int("age"),
         help="Age in years: under 18 is refused; 65 and over adds a warning (trials enrolled 18-64 and 18-70).",
         metavar=METAVARS["age"],
     ),

@@ -1,7 +1,14 @@
 """One place that turns every failure into a one-line message and an exit code.
 
-0 success; 2 invalid input or refused dose (nothing on stdout); 1 unexpected internal failure
-(a traceback only with --debug or KETPLAN_DEBUG=1).
+The codes are ExitStatus (ketplan/app/exit_status.py): 0 success; 2 invalid input or refused
+dose (nothing on stdout); 3 output not written in full (closed or full stdout, an encoding that
+cannot carry the text, closed stderr); 141 the reader of stdout went away; 129/130/143 SIGHUP,
+Ctrl-C, SIGTERM (temporary files removed); 1 unexpected internal failure (a traceback only
+with --debug or KETPLAN_DEBUG=1).
+
+For the real process, `run_guarded` replaces sys.stdout by the checked writer of
+ketplan.io.files (every exporter writes through it) and flushes it before returning, so an
+output error is never left to the interpreter's exit.
 """
 
 from __future__ import annotations
@@ -47,15 +54,18 @@ ERROR_STYLE = _ErrorStyle()
 
 
 def say(message: object, *, option: str | None = None, exit_code: int = EXIT_INVALID) -> None:
-    """Print one error on stderr as one line (never raises)."""
+    """Print one error on stderr as one line (never raises; never on stdout, also when stderr is
+    closed and sys.stderr is None, where print(file=None) would write to stdout)."""
+    if sys.stderr is None:
+        return
     try:
         if ERROR_STYLE.json:
             import json
 
             document = {"error": one_line(message), "option": option, "exit_code": int(exit_code)}
-            print(json.dumps(document, ensure_ascii=False), file=sys.stderr)
+            sys.stderr.write(json.dumps(document, ensure_ascii=False) + "\n")
         else:
-            print(f"ketplan: error: {one_line(message)}", file=sys.stderr)
+            sys.stderr.write(f"ketplan: error: {one_line(message)}\n")
         sys.stderr.flush()
     except (OSError, ValueError):
         pass
@@ -81,9 +91,102 @@ def _usage_message(error) -> str:
     return message
 
 
+class Stopped(BaseException):
+    """SIGTERM or SIGHUP, raised where the program is, so every `finally` (temporary files) runs."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _real_process() -> bool:
+    """True when ketplan runs as its own process (not inside CliRunner, which swaps the streams)."""
+    return sys.stdout is sys.__stdout__ and sys.stderr is sys.__stderr__
+
+
+def _install_process_guards() -> Callable[[], None]:
+    """Checked stdout and SIGTERM/SIGHUP handlers for the real process; returns the undo."""
+    import signal
+    import threading
+
+    from ketplan.io.files import CheckedStdout
+
+    undo: list[Callable[[], None]] = []
+    if threading.current_thread() is threading.main_thread():
+
+        def stop(signum: int, _frame: object) -> None:
+            raise Stopped(signum)
+
+        for name in ("SIGTERM", "SIGHUP"):
+            number = getattr(signal, name, None)
+            if number is not None:
+                previous = signal.signal(number, stop)
+
+                def put_back(number: int = number, previous: object = previous) -> None:
+                    signal.signal(number, previous)  # type: ignore[arg-type]
+
+                undo.append(put_back)
+    original = sys.stdout
+    if original is not None:
+        encoding = getattr(original, "encoding", None) or "utf-8"
+        try:
+            original.flush()
+            interactive = original.isatty()
+        except (OSError, ValueError):
+            interactive = False
+        checked: object = CheckedStdout(original.fileno(), encoding, interactive)
+        sys.stdout = checked
+
+        def restore() -> None:
+            sys.stdout = original
+
+        undo.append(restore)
+
+    def undo_all() -> None:
+        for step in reversed(undo):
+            step()
+
+    return undo_all
+
+
 def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
+    if not _real_process():
+        return _guarded(call, debug)
+    from ketplan.io.files import stream_is_open
+
+    if sys.stderr is None or not stream_is_open(2):
+        # Nowhere to report a refused dose or a failed write: do nothing, say so by the code.
+        return ExitStatus.OUTPUT_FAILED
+    if sys.stdout is None or not stream_is_open(1):
+        say(
+            "cannot write the output: stdout is closed; redirect it to a file or use --output FILE",
+            exit_code=ExitStatus.OUTPUT_FAILED,
+        )
+        return ExitStatus.OUTPUT_FAILED
+    undo = _install_process_guards()
+    try:
+        code = _guarded(call, debug)
+        if code == EXIT_OK or sys.stdout is not None:
+            flushed = _guarded(lambda: sys.stdout.flush(), debug)
+            if code == EXIT_OK:
+                code = flushed
+        return code
+    finally:
+        undo()
+
+
+def _guarded(call: Callable[[], object], debug: bool) -> int:
+    from ketplan.io.files import ReaderGone, WriteFailed
+
     try:
         result = call()
+    except ReaderGone:
+        _silence_broken_stdout()
+        return ExitStatus.BROKEN_PIPE
+    except WriteFailed as error:
+        _discard_stdout()
+        say(error.message, exit_code=ExitStatus.OUTPUT_FAILED)
+        return ExitStatus.OUTPUT_FAILED
     except KetplanError as error:
         say(error.message, option=_option_of(error))
         return EXIT_INVALID
@@ -96,22 +199,32 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
         say(error.format_message())  # type: ignore[attr-defined]
         code = getattr(error, "exit_code", EXIT_INVALID)
         return code if code in (EXIT_INTERNAL, EXIT_INVALID) else EXIT_INVALID
-    except typer.Abort:
+    except typer.Abort as error:
+        if isinstance(error.__context__, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            say("aborted", exit_code=ExitStatus.INTERRUPTED)
+            return ExitStatus.INTERRUPTED
         say("aborted", exit_code=EXIT_INTERNAL)
         return EXIT_INTERNAL
     except typer.Exit as error:
         return error.exit_code
-    except SystemExit as error:  # a library giving up, e.g. on a broken pipe
+    except SystemExit as error:  # a library giving up, e.g. click on a broken pipe
+        if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+            _silence_broken_stdout()
+            return ExitStatus.BROKEN_PIPE
         return error.code if isinstance(error.code, int) else EXIT_INTERNAL
+    except Stopped as stopped:
+        _discard_stdout()
+        return ExitStatus.HANGUP if stopped.signum == 1 else ExitStatus.TERMINATED
     except KeyboardInterrupt:
+        _discard_stdout()
         return ExitStatus.INTERRUPTED
     except BrokenPipeError:
         _silence_broken_stdout()
-        return EXIT_INTERNAL
+        return ExitStatus.BROKEN_PIPE
     except OSError as error:
         if error.errno == errno.EPIPE:
             _silence_broken_stdout()
-            return EXIT_INTERNAL
+            return ExitStatus.BROKEN_PIPE
         if error.errno in _CANNOT_WRITE:
             # stdout on a full disk (`> /dev/full`) or a dead device: not a bug, not bad input.
             _silence_broken_stdout()
@@ -119,8 +232,8 @@ def run_guarded(call: Callable[[], object], debug: bool = False) -> int:
                 import traceback
 
                 traceback.print_exception(error, file=sys.stderr)
-            say(f"cannot write the output: {error.strerror or error}", exit_code=EXIT_INTERNAL)
-            return EXIT_INTERNAL
+            say(f"cannot write the output: {error.strerror or error}", exit_code=ExitStatus.OUTPUT_FAILED)
+            return ExitStatus.OUTPUT_FAILED
         return _internal(error, debug)
     except Exception as error:
         return _internal(error, debug)
@@ -141,11 +254,19 @@ def _internal(error: BaseException, debug: bool) -> int:
     return EXIT_INTERNAL
 
 
+def _discard_stdout() -> None:
+    """Drop what the checked stdout still holds (it could not or should not be written)."""
+    pending = getattr(sys.stdout, "_pending", None)
+    if isinstance(pending, bytearray):
+        pending.clear()
+
+
 def _silence_broken_stdout() -> None:
     # The reader went away (`ketplan ... | head -1`): point stdout at devnull so the
     # interpreter's final flush does not print a second error.
     import os
 
+    _discard_stdout()
     try:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())

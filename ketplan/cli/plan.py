@@ -23,6 +23,7 @@ from ketplan.cli.options import (
     plan_format_help,
     table_settings,
 )
+from ketplan.cli.types import strict_decimal, strict_int
 from ketplan.export import formats
 
 PLAN_EPILOG = (
@@ -110,6 +111,7 @@ def plan_command(
     weeks: int | None = typer.Option(
         None,
         "--weeks",
+        parser=strict_int("weeks"),
         help="Length of the plan in weeks from the first session (default 26, at most 156).",
         rich_help_panel=CALENDAR,
         metavar=METAVARS["weeks"],
@@ -124,6 +126,7 @@ def plan_command(
     dose: int | None = typer.Option(
         None,
         "--dose",
+        parser=strict_int("dose"),
         help="Esketamine dose from session 2: 56 (default) or 84 mg; 84 mg only after a 56 mg start.",
         rich_help_panel=DOSE,
         metavar=METAVARS["dose"],
@@ -131,6 +134,7 @@ def plan_command(
     first_dose: int | None = typer.Option(
         None,
         "--first-dose",
+        parser=strict_int("first_dose"),
         help="Esketamine first dose; 28 mg only with --age 65 or over: then the whole course follows the ex-US labels (28/56/84 mg, 28 mg steps), with a warning.",
         rich_help_panel=DOSE,
         metavar=METAVARS["first_dose"],
@@ -138,6 +142,7 @@ def plan_command(
     every: int | None = typer.Option(
         None,
         "--every",
+        parser=strict_int("every"),
         help="Weeks between sessions in the protocol's open-ended phase (esketamine TRD from week 9: 2, the ketplan default, or 1).",
         rich_help_panel=DOSE,
         metavar=METAVARS["every"],
@@ -145,6 +150,7 @@ def plan_command(
     mg_per_kg: float | None = typer.Option(
         None,
         "--mg-per-kg",
+        parser=strict_decimal("mg_per_kg"),
         help="Racemic ketamine dose in mg/kg (protocol default, within the protocol's range; IV 0.1-1.0).",
         rich_help_panel=DOSE,
         metavar=METAVARS["mg_per_kg"],
@@ -152,6 +158,7 @@ def plan_command(
     age: int | None = typer.Option(
         None,
         "--age",
+        parser=strict_int("age"),
         help="Age in years: under 18 refused; 65 or over adds warnings.",
         rich_help_panel=PATIENT,
         metavar=METAVARS["age"],
@@ -211,6 +218,7 @@ def plan_command(
     screen_every: int | None = typer.Option(
         None,
         "--screen-every",
+        parser=strict_int("screen_every"),
         help="Weeks between urinary-symptom and misuse screens in maintenance (ketplan default 12).",
         rich_help_panel=CALENDAR,
         metavar=METAVARS["screen_every"],
@@ -358,7 +366,6 @@ def _plan_one(options, output_format, output, output_dir, force, remind, stamp, 
     from ketplan.app.planning import plan_from_text
     from ketplan.cli.output import emit
     from ketplan.core.errors import InputError
-    from ketplan.io.clinic_calendar import system_zone_name
 
     chosen = formats.choose(output_format, formats.PLAN, what="one plan")
     if output_dir is not None:
@@ -366,7 +373,7 @@ def _plan_one(options, output_format, output, output_dir, force, remind, stamp, 
     formats.check_only_options(chosen, _given(remind, stamp, table))
     reminders, stamp_value = _format_settings(chosen, remind, stamp)
     target = None if output in (None, "-") else _path(output)
-    plan = plan_from_text(options, default_zone=system_zone_name(), profile=profile)
+    plan = plan_from_text(options, default_zone=_default_zone(), profile=profile)
     settings = formats.settings_for(chosen, table)
     from ketplan.cli.terminal import view_settings  # month and html: today, width, colour, clinic
 
@@ -461,7 +468,6 @@ def _plan_roster(
 
     from ketplan.cli.roster_view import run_roster_view
     from ketplan.export.formats import RenderOptions
-    from ketplan.io.clinic_calendar import system_zone_name
 
     settings = formats.settings_for(chosen, table)
     failed = run_roster_view(
@@ -471,13 +477,23 @@ def _plan_roster(
         output_dir=folder,
         force=force,
         render_options=RenderOptions(stamp=stamp_value, reminders=reminders, **settings),
-        default_zone=system_zone_name(),
+        default_zone=_default_zone(),
         command_line=options,
         profile=profile,
         skip_existing=skip_existing,
     )
     if failed:
         raise typer.Exit(ExitStatus.INVALID)
+
+
+def _default_zone() -> str:
+    """--tz's default: the TZ variable, else this machine's zone; a bad one is reported as such."""
+    import os
+
+    from ketplan.core.zones import environment_zone
+    from ketplan.io.clinic_calendar import system_zone_name
+
+    return environment_zone(os.environ.get("TZ"), system_zone_name())
 
 
 def _path(text: str):

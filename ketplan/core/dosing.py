@@ -35,6 +35,7 @@ from ketplan.core.dose_warnings import (
     repeated_dose_warning,
 )
 from ketplan.core.errors import InputError, UnsafeDoseError, ref
+from ketplan.core.numbers import shown
 from ketplan.core.preparation import (
     CONVENTIONAL_MINUTES,
     MARKETED_CONCENTRATIONS_MG_PER_ML,
@@ -115,7 +116,7 @@ def check_mg_per_kg(mg_per_kg: float, route: str, allowed: tuple[float, float] |
         )
     if not low <= mg_per_kg <= high:  # inclusive and exact: no tolerance at a hard limit
         raise UnsafeDoseError(
-            f"{ref('mg_per_kg')} {mg_per_kg:g} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
+            f"{ref('mg_per_kg')} {shown(mg_per_kg)} is outside {format_number(low)}–{format_number(high)} mg/kg, the range allowed for "
             f"{route.upper() if route != 'oral' else 'oral'} racemic ketamine here ({RACEMIC_LIMIT_SOURCES[route]})",
             "mg_per_kg",
         )

@@ -3,6 +3,14 @@
 Calendar programs match events by UID: the same course and the same place in it must give the
 same UID on every export, so that a re-import updates events instead of duplicating them.
 The treatment record and replanning use the same identity.
+
+A plan without a stored course is identified by its protocol and its label; an item by its
+place in the course ("session", 3 = the third session; a checkpoint by its kind and session
+or ordinal). The start date is not part of the identity (scheme ketplan-uid-2): moving
+`--start` to a day that gives the same course keeps every UID, so a re-import updates the
+events. Consequence, documented in the README: two plans of the same protocol without a label
+(or with the same label) share UIDs; give each patient's plan its own pseudonymous --label.
+A stored course (the treatment record) is keyed by its own id instead.
 """
 
 from __future__ import annotations
@@ -12,24 +20,26 @@ from dataclasses import dataclass
 from datetime import date
 
 UID_DOMAIN = "ketplan"
-_SCHEME = "ketplan-uid-1"
+_SCHEME = "ketplan-uid-2"
+_COURSE_SCHEME = "ketplan-uid-1"  # stored courses: unchanged since the treatment record
 
 
 @dataclass(frozen=True)
 class CourseIdentity:
-    """A plan without a stored course is identified by protocol, label and start date; a stored
-    course (the treatment record) by its random course id alone, so its UIDs survive a replan,
-    a new start date or a relabelling, and two courses never share one."""
+    """A plan without a stored course is identified by protocol and label (not the start date);
+    a stored course (the treatment record) by its random course id alone, so its UIDs survive a
+    replan, a new start date or a relabelling, and two courses never share one. `start` is kept
+    for callers that have it but is not part of either key."""
 
     protocol_id: str
     label: str | None
-    start: date
+    start: date | None = None
     course_id: str | None = None
 
     def key(self) -> str:
         if self.course_id is not None:
-            return "|".join([_SCHEME, "course", self.course_id])
-        return "|".join([_SCHEME, self.protocol_id, self.label or "", self.start.isoformat()])
+            return "|".join([_COURSE_SCHEME, "course", self.course_id])
+        return "|".join([_SCHEME, self.protocol_id, self.label or ""])
 
     def uid(self, *parts: object) -> str:
         """A stable UID for one item of the course: ("session", 3), ("checkpoint", "rems", 2) ..."""

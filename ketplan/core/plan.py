@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from ketplan.core import dosing
 from ketplan.core.checkpoints import Checkpoint, protocol_checkpoints
-from ketplan.core.errors import InputError, quoted, ref
+from ketplan.core.errors import InputError, ref
 from ketplan.core.identity import CourseIdentity
 from ketplan.core.protocol import Protocol, WeightDose
 from ketplan.core.schedule import (
@@ -32,6 +32,7 @@ from ketplan.core.session_doses import (
     weight_doses,
 )
 from ketplan.core.weekdays import choose_weekdays, plan_weekdays
+from ketplan.core.zones import resolve_zone
 
 __all__ = ["Checkpoint", "Plan", "PlanRequest", "PlannedSession", "build_plan", "choose_weekdays", "local_start"]
 
@@ -127,17 +128,6 @@ class Plan:
     @property
     def weekday_names(self) -> tuple[str, ...]:
         return tuple(WEEKDAY_NAMES[d] for d in self.weekdays)
-
-
-def resolve_zone(name: str) -> ZoneInfo:
-    if not isinstance(name, str) or not name.strip() or len(name) > 64 or name.startswith(("/", ".")) or ".." in name:
-        raise InputError(f"{ref('tz')} {quoted(name)} is not an IANA time-zone name such as Europe/Brussels", "tz")
-    try:
-        return ZoneInfo(name.strip())
-    except (ZoneInfoNotFoundError, ValueError, OSError):
-        raise InputError(
-            f"{ref('tz')} {quoted(name)} is not a known IANA time zone (e.g. Europe/Brussels, America/New_York)", "tz"
-        ) from None
 
 
 def local_start(day: date, at: time, zone: ZoneInfo) -> datetime:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 
 from ketplan.core.errors import InputError, UnsafeDoseError, ref
+from ketplan.core.numbers import shown
 
 MARKETED_CONCENTRATIONS_MG_PER_ML = (10.0, 50.0, 100.0)
 MUST_DILUTE_MG_PER_ML = 100.0
@@ -55,11 +56,20 @@ def drawable_volume_ml(dose_mg: float, concentration: float, low_mg: float, high
     return volume
 
 
+MIN_CONCENTRATION_MG_PER_ML = 1.0  # below any ketamine vial (10, 50, 100 mg/mL): a typo, not a strength
+
+
 def check_concentration(concentration: float | None, route: str, warnings: list[str]) -> float:
     if concentration is None:
         raise InputError(f"{ref('concentration')} is needed to work out the volume to draw", "concentration")
     if not math.isfinite(concentration) or concentration <= 0:
         raise InputError(f"{ref('concentration')} must be a positive number of mg/mL (10, 50 or 100)", "concentration")
+    if concentration < MIN_CONCENTRATION_MG_PER_ML:
+        raise InputError(
+            f"{ref('concentration')} {shown(concentration)} mg/mL is below {MIN_CONCENTRATION_MG_PER_ML:g} mg/mL: "
+            "give the vial strength (10, 50 or 100 mg/mL)",
+            "concentration",
+        )
     if concentration > MUST_DILUTE_MG_PER_ML:
         raise InputError(
             f"{ref('concentration')} {concentration:g} mg/mL is above the strongest marketed strength (100 mg/mL)",

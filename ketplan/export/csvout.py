@@ -1,9 +1,35 @@
-"""CSV for spreadsheets and shell scripts: one row per session, header first."""
+"""CSV for spreadsheets and shell scripts: one row per session, header first.
+
+Every cell is neutralised before it is written (`safe_cell`): a cell that starts with '=',
+'+', '-', '@', a tab or a carriage return is what a spreadsheet program runs as a formula
+(CSV injection), so it gets a leading apostrophe, which the programs show as text. No cell
+ketplan itself writes starts so (dates, numbers, ids); phase names, closure reasons and
+labels from protocol files and users could. Forbidden characters (ketplan.core.text) become
+spaces.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
+
+from ketplan.core.text import FORBIDDEN
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows as text: numbers as they are, text neutralised."""
+    if not isinstance(value, str):
+        return value
+    text = FORBIDDEN.sub(" ", value) if FORBIDDEN.search(value) else value
+    return "'" + text if value.startswith(FORMULA_START) else text
+
+
+def safe_record(values: Iterable[object]) -> list[object]:
+    return [safe_cell(v) for v in values]
+
 
 SESSION_COLUMNS = (
     "n",
@@ -49,7 +75,7 @@ def session_rows(plan, extra: dict[str, str] | None = None):
         }
         if extra:
             row = {**extra, **row}
-        yield row
+        yield {key: safe_cell(value) for key, value in row.items()}
 
 
 def plan_csv(plan) -> str:
@@ -62,7 +88,7 @@ def plan_csv(plan) -> str:
 
 def _text(records) -> str:
     buffer = io.StringIO()
-    csv.writer(buffer, lineterminator="\n").writerows(records)
+    csv.writer(buffer, lineterminator="\n").writerows(safe_record(record) for record in records)
     return buffer.getvalue()
 
 

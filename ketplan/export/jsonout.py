@@ -119,6 +119,7 @@ def _sourced(item, **extra) -> dict[str, Any]:
 
 def plan_document(plan) -> dict[str, Any]:
     from ketplan import __version__
+    from ketplan.core.zones import tzdata_version
 
     protocol = plan.protocol
     by_phase: dict[str, int] = {}
@@ -133,6 +134,7 @@ def plan_document(plan) -> dict[str, Any]:
         "last_session": plan.sessions[-1].date.isoformat(),
         "horizon_end": plan.end.isoformat(),
         "timezone": plan.timezone,
+        "tzdata_version": tzdata_version(),  # the IANA release the instants come from
         "time": plan.time.strftime("%H:%M"),
         "weekdays": list(plan.weekday_names),
         "weekdays_chosen_by_ketplan": plan.weekdays_chosen_by_ketplan,

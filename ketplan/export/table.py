@@ -153,8 +153,15 @@ def make_console(file=None, plain: bool = False, color: bool | None = None) -> C
     if color is None:
         color = None if not _no_color() else False
     if color is False:
-        return Console(file=file or sys.stdout, highlight=False, no_color=True, color_system=None, emoji=False)
-    return Console(file=file or sys.stdout, highlight=False, emoji=False, force_terminal=True if color else None)
+        console = Console(file=file or sys.stdout, highlight=False, no_color=True, color_system=None, emoji=False)
+    else:
+        console = Console(file=file or sys.stdout, highlight=False, emoji=False, force_terminal=True if color else None)
+    if console.width < MIN_WIDTH:  # COLUMNS=0, a 5-column terminal: a table would print nothing useful
+        console.width = FALLBACK_WIDTH
+    return console
+
+
+MIN_WIDTH, FALLBACK_WIDTH = 40, 80
 
 
 def dose_rows(dose: WeightBasedDose) -> list[tuple[str, str]]:

@@ -40,13 +40,16 @@ def read_protocol_file(path: str | Path) -> Protocol:
     spelled = "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in str(path))
     name = spelled if len(spelled) <= 200 else spelled[:199] + "…"
     path = Path(path)
+    from ketplan.io.files import NotARegularFile, read_regular_file
+
     try:
         if path.is_dir():
             raise InputError(f"{name}: is a directory, not a protocol file", FIELD)
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise InputError(f"{name}: {size} bytes is too large for a protocol file (limit {MAX_FILE_BYTES})", FIELD)
-        data = path.read_bytes()
+        data = read_regular_file(path, MAX_FILE_BYTES)  # devices and FIFOs refused, reads bounded
+    except OverflowError:
+        raise InputError(f"{name}: too large for a protocol file (limit {MAX_FILE_BYTES} bytes)", FIELD) from None
+    except NotARegularFile as error:
+        raise InputError(f"{name}: {error.strerror}; give a protocol .toml file", FIELD) from None
     except FileNotFoundError:
         raise InputError(f"{name}: no such file", FIELD) from None
     except PermissionError:
@@ -60,11 +63,78 @@ def read_protocol_file(path: str | Path) -> Protocol:
             f"{name}: not UTF-8 text (byte 0x{data[error.start]:02x} at offset {error.start}); save the file as UTF-8",
             FIELD,
         ) from None
+    depth = _nesting_depth(text)
+    if depth > MAX_NESTING:
+        raise ProtocolError(
+            f"{name}: arrays or tables nested {depth} levels deep (limit {MAX_NESTING}); not a protocol file", FIELD
+        )
     try:
-        return parse_protocol(text, name)
+        raw = tomllib.loads(text)
+    except (tomllib.TOMLDecodeError, RecursionError):
+        raw = None  # parse_protocol reports it
+    if raw is not None:  # checked before any normalisation, which would hide NEL or U+2028
+        _refuse_forbidden_text(raw, name)
+    try:
+        protocol = parse_protocol(text, name)
     except ProtocolError as error:
         error.field = error.field or FIELD
         raise
+    except RecursionError:
+        raise ProtocolError(f"{name}: nested too deeply to be a protocol file", FIELD) from None
+    return protocol
+
+
+MAX_NESTING = 32  # a protocol file nests 3 levels; tomllib recurses per level and crashes near 500
+
+
+def _nesting_depth(text: str) -> int:
+    """The deepest nesting of [ and { outside strings and comments (an upper bound for TOML)."""
+    depth = deepest = 0
+    quote = ""
+    i, n = 0, len(text)
+    while i < n:
+        ch = text[i]
+        if quote:
+            if ch == "\\" and quote == '"':
+                i += 2
+                continue
+            if ch == quote:
+                quote = ""
+        elif ch in "\"'":
+            quote = ch
+        elif ch == "#":
+            end = text.find("\n", i)
+            i = n if end < 0 else end
+            continue
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth = max(0, depth - 1)
+        i += 1
+    return deepest
+
+
+def _refuse_forbidden_text(value: object, name: str, where: str = "") -> None:
+    """Protocol text reaches terminals, CSV cells and calendars: no control or formatting
+    characters (ketplan.core.text: Cc, Cf such as bidi overrides, U+2028/9, ESC)."""
+    from ketplan.core.text import describe, find_forbidden
+
+    if isinstance(value, str):
+        found = find_forbidden(value, multiline=True)
+        if found is not None:
+            raise ProtocolError(
+                f"{name}: {where or 'a text'} contains the control or formatting character {describe(found[1])} "
+                f"at position {found[0] + 1}; protocol text must be printable",
+                FIELD,
+            )
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _refuse_forbidden_text(str(key), name, where)
+            _refuse_forbidden_text(item, name, f"{where}.{key}" if where else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _refuse_forbidden_text(item, name, f"{where}[{index}]")
 
 
 @functools.cache

@@ -19,8 +19,176 @@ import stat
 import sys
 import tempfile
 from pathlib import Path
+from typing import IO
 
 from ketplan.core.errors import OutputError, ref
+
+# Trees that hold devices and process file descriptors: --output never writes into them, nor
+# through a link that leads there (`--output /dev/stdout` is `--output -`).
+DEVICE_TREES = ("/dev", "/proc", "/sys")
+_MAX_LINK_HOPS = 40
+STDOUT_CHUNK = 64 * 1024  # bytes gathered before a write(2) when stdout is not a terminal
+
+
+class WriteFailed(OutputError):
+    """Output that was being written could not be written in full (full disk, closed stdout,
+    an encoding that cannot carry the text): exit status OUTPUT_FAILED, not bad input."""
+
+
+class ReaderGone(Exception):
+    """The reader of stdout went away (EPIPE). Deliberately not an OSError: click turns an
+    EPIPE OSError into exit 1, ketplan reports ExitStatus.BROKEN_PIPE whatever the format."""
+
+
+class CheckedStdout:
+    """stdout for every command: the one write path of every exporter, checked.
+
+    Text is encoded strictly with stdout's encoding (so `PYTHONIOENCODING=ascii` fails loudly
+    instead of writing '?' or dying halfway in a library), gathered, and written with
+    os.write, whose every error is raised: a full disk or dead device as WriteFailed, a reader
+    that went away as ReaderGone. Nothing is left for the interpreter's exit-time flush,
+    which would swallow or garble such errors. Installed by `ketplan.cli.errors.run_guarded`.
+    """
+
+    def __init__(self, fd: int = 1, encoding: str = "utf-8", interactive: bool = False) -> None:
+        self.fd, self.encoding, self.errors = fd, encoding, "strict"
+        self.interactive = interactive
+        self._pending = bytearray()
+        self.buffer = _CheckedBytes(self)
+        self.closed = False
+
+    def write(self, text: str) -> int:
+        try:
+            data = text.encode(self.encoding, "strict")
+        except UnicodeEncodeError as error:
+            bad = error.object[error.start : error.end]
+            raise WriteFailed(
+                f"cannot write the output: stdout's encoding {self.encoding} cannot write {bad!a}; "
+                "use a UTF-8 locale or set PYTHONIOENCODING=utf-8",
+                "output",
+            ) from None
+        self.write_bytes(data)
+        return len(text)
+
+    def write_bytes(self, data: bytes) -> None:
+        self._pending += data
+        if self.interactive or len(self._pending) >= STDOUT_CHUNK:
+            self.flush()
+
+    def flush(self) -> None:
+        data = bytes(self._pending)
+        self._pending.clear()  # written or lost: never written twice
+        view = memoryview(data)
+        done = 0
+        try:
+            while done < len(view):
+                try:
+                    done += os.write(self.fd, view[done:])
+                except InterruptedError:
+                    continue
+        except OSError as error:
+            if error.errno == errno.EPIPE:
+                raise ReaderGone() from None
+            raise WriteFailed(f"cannot write the output: {error.strerror or error}", "output") from None
+
+    def isatty(self) -> bool:
+        try:
+            return os.isatty(self.fd)
+        except OSError:
+            return False
+
+    def fileno(self) -> int:
+        return self.fd
+
+    def writable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        self.flush()
+
+
+class _CheckedBytes:
+    """The byte layer of CheckedStdout (`sys.stdout.buffer`)."""
+
+    def __init__(self, owner: CheckedStdout) -> None:
+        self.owner = owner
+
+    def write(self, data: bytes) -> int:
+        self.owner.write_bytes(bytes(data))
+        return len(data)
+
+    def flush(self) -> None:
+        self.owner.flush()
+
+
+class NotARegularFile(OSError):
+    """A device, FIFO or socket where a file to read was expected."""
+
+
+def open_regular_file(path: Path):
+    """Open `path` for binary reading only if it is a regular file: a FIFO is opened without
+    blocking (so it cannot hang), a device (/dev/zero, /dev/stdin) is refused before a byte is
+    read. Raises NotARegularFile, or the OSError of the open."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = (
+                "a folder"
+                if stat.S_ISDIR(info.st_mode)
+                else "a FIFO"
+                if stat.S_ISFIFO(info.st_mode)
+                else "a device or socket"
+            )
+            raise NotARegularFile(errno.EINVAL, f"is {kind}, not a regular file")
+        if hasattr(os, "set_blocking"):
+            os.set_blocking(fd, True)
+        return os.fdopen(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
+
+
+def read_regular_file(path: Path, limit: int) -> bytes:
+    """The bytes of a regular file of at most `limit` bytes (read bounded, whatever stat says).
+    Raises NotARegularFile, OverflowError (too large) or the OSError of the read."""
+    with open_regular_file(path) as handle:
+        data = handle.read(limit + 1)
+    if len(data) > limit:
+        raise OverflowError(f"more than {limit} bytes")
+    return data
+
+
+def stream_is_open(fd: int) -> bool:
+    try:
+        os.fstat(fd)
+    except OSError:
+        return False
+    return True
+
+
+def device_path(path: Path) -> str | None:
+    """The device tree `path` is in or leads to through links (/dev, /proc, /sys), or None."""
+    current = os.path.abspath(path)
+    for _ in range(_MAX_LINK_HOPS):
+        for tree in DEVICE_TREES:
+            if current == tree or current.startswith(tree + "/"):
+                return tree
+        folder = os.path.realpath(os.path.dirname(current))
+        if any(folder == tree or folder.startswith(tree + "/") for tree in DEVICE_TREES):
+            return folder
+        if not os.path.islink(current):
+            return None
+        try:
+            target = os.readlink(current)
+        except OSError:
+            return None
+        current = os.path.normpath(os.path.join(os.path.dirname(current), target))
+    return "a chain of links"
+
 
 # errnos meaning "this file system cannot make a hard link here": fall back to O_EXCL + rename.
 _NO_HARD_LINK = {
@@ -72,16 +240,16 @@ class AtomicFile:
         self.mode = _check_target(self.path, force)
         try:
             fd, self.tmp = tempfile.mkstemp(dir=self.path.parent, prefix=f".{self.path.name[:100]}.", suffix=".tmp")
-        except OSError as error:
+        except OSError as error:  # no permission, a read-only folder: the target is refused
             raise OutputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
-        self.handle = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
+        self.handle: IO = os.fdopen(fd, "w", encoding="utf-8", newline="") if text else os.fdopen(fd, "wb")
 
     def write(self, data: bytes | str) -> None:
         try:
             self.handle.write(data)
         except OSError as error:
             self.abort()
-            raise OutputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+            raise WriteFailed(f"cannot write {self.path}: {error.strerror or error}", "output") from None
 
     def commit(self) -> None:
         try:
@@ -96,7 +264,7 @@ class AtomicFile:
         except OutputError:
             raise
         except OSError as error:
-            raise OutputError(f"cannot write {self.path}: {error.strerror or error}", "output") from None
+            raise WriteFailed(f"cannot write {self.path}: {error.strerror or error}", "output") from None
         finally:
             self.abort()
         _fsync_directory(self.path.parent)
@@ -110,6 +278,13 @@ class AtomicFile:
 
 
 def _write_stdout(data: bytes | str) -> None:
+    if isinstance(sys.stdout, CheckedStdout):
+        if isinstance(data, str):
+            sys.stdout.write(data)
+        else:
+            sys.stdout.write_bytes(bytes(data))
+        sys.stdout.flush()
+        return
     if isinstance(data, str):
         sys.stdout.write(data)
         sys.stdout.flush()
@@ -130,6 +305,13 @@ def _check_target(path: Path, force: bool) -> int | None:
     parent = path.parent
     if path.name in ("", ".", ".."):
         raise OutputError(f"{ref('output')} {shown} is a folder; give a file name, e.g. {path / 'plan.ics'}", "output")
+    tree = device_path(path)
+    if tree is not None:
+        raise OutputError(
+            f"{ref('output')} {shown} is not a regular file: it is or leads to a device path ({tree}); "
+            f"use '{ref('output')} -' to write to stdout",
+            "output",
+        )
     try:
         info = os.lstat(path)
     except FileNotFoundError:
