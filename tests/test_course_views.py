@@ -40,3 +40,41 @@ def test_handout_of_a_course_lists_its_dates_and_only_the_label(tmp_path):
     assert "P01" in page and "<script" not in page.lower()
     for day in ("10", "13", "17"):
         assert day in page
+
+
+def _refused(tmp_path, *args):
+    env = {"KETPLAN_DB": str(tmp_path / "k.db"), "KETPLAN_NOW": NOW, "TZ": "UTC", "NO_COLOR": "1"}
+    result = CliRunner().invoke(app, list(args), env=env)
+    assert result.exit_code == 2, result.output
+    return result.stderr
+
+
+def test_course_new_takes_every_plan_option_with_the_same_strict_parsing(tmp_path):
+    base = ["course", "new", "P01", "--route", "intranasal", "--start", "2026-11-03", "--tz", "America/New_York"]
+    assert "--dose" in _refused(tmp_path, *base, "--dose", "8_4")  # not read as 84 mg
+    run(tmp_path, *base, "--setting", "inpatient", "--quiet")
+    status = run(tmp_path, "course", "show", "P01", "--format", "json")
+    assert "enrol" not in status.lower()  # inpatient: no REMS enrolment checkpoint in the course
+    run(tmp_path, "course", "new", "P02", "--route", "iv", "--weight", "70kg", "--start", "2026-11-03",
+        "--tz", "America/New_York", "--concentration", "50", "--quiet")  # fmt: skip
+    shown = run(tmp_path, "course", "show", "P02", "--format", "json")
+    assert '"drug_volume_ml": 0.7' in shown  # 35 mg of the 50 mg/mL vial actually used
+
+
+def test_course_new_freezes_the_clinic_profile_it_was_planned_with(tmp_path):
+    import json
+
+    profile = tmp_path / "clinic.toml"
+    profile.write_text(
+        'timezone = "America/New_York"\n[[closed_dates]]\ndate = 2026-11-10\nreason = "staff day"\n',
+        encoding="utf-8",
+    )
+    run(tmp_path, "course", "new", "P01", "--route", "intranasal", "--start", "2026-11-03", "--days", "tue,fri",
+        "--clinic", str(profile), "--quiet")  # fmt: skip
+    profile.write_text('timezone = "Europe/Brussels"\n', encoding="utf-8")  # the clinic edits its profile later
+    exported = json.loads(run(tmp_path, "course", "export", "P01", "--format", "json"))
+    options = exported["courses"][0]["options"]
+    assert options["tz"] == "America/New_York" and "2026-11-10" in options["skip"]  # replans need no profile
+    shown = run(tmp_path, "course", "show", "P01", "--format", "json")
+    dates = [line.split('"')[3] for line in shown.splitlines() if line.strip().startswith('"date"')]
+    assert "2026-11-10" not in dates and "2026-11-11" in dates

@@ -193,8 +193,12 @@ def options_from_document(document: Mapping[str, Any]) -> PlanOptions:
     return PlanOptions(**{k: v for k, v in document.items() if k in known})
 
 
-def new_course(store: Store, label: str, options: PlanOptions, *, default_zone: str, moment: datetime):
-    """Plan exactly like `ketplan plan` and store the course; returns (course, core Plan)."""
+def new_course(store: Store, label: str, options: PlanOptions, *, default_zone: str, moment: datetime, profile=None):
+    """Plan exactly like `ketplan plan` and store the course; returns (course, core Plan).
+
+    The options stored are the effective ones: the clinic profile's values in effect (zone,
+    days, closures, IV preparation, setting) are frozen into them, so a later change of the
+    profile does not move the course's sessions and a replan keeps its clinic calendar."""
     import secrets
     from dataclasses import replace
 
@@ -205,7 +209,13 @@ def new_course(store: Store, label: str, options: PlanOptions, *, default_zone: 
     if options.label is not None:
         raise InputError(f"the course label is the LABEL argument; do not give {ref('label')} as well", "label")
     options = replace(options, label=cleaned)
-    plan = plan_from_text(options, default_zone=default_zone)
+    if profile is not None:
+        from ketplan.app.planning import frozen_options
+
+        plan = plan_from_text(options, default_zone=default_zone, profile=profile)
+        options = frozen_options(options, default_zone=default_zone, profile=profile)
+    else:
+        plan = plan_from_text(options, default_zone=default_zone)
     stored_plan = replace(snapshot(plan), age=options.age)
     # The zone is frozen at creation: the course keeps its clinic's zone on any machine.
     stored_options = options_document(replace(options, tz=plan.timezone))

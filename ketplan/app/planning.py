@@ -238,6 +238,19 @@ def _request(options: PlanOptions, *, default_zone: str, profile=None, origins=N
     return request, effective
 
 
+def frozen_options(options: PlanOptions, *, default_zone: str, profile) -> PlanOptions:
+    """`options` with the clinic profile's values in effect written in (its closed dates become
+    --skip dates): what a stored course keeps, so that replaying it needs no profile."""
+    from ketplan.app.settings import resolve
+    from ketplan.core.protocol import WeightDose
+
+    protocol = resolve_protocol(options.route, options.protocol)
+    iv = isinstance(protocol.dose, WeightDose) and protocol.route.value == "iv"
+    effective = resolve(options, profile, machine_zone=default_zone, iv=iv)
+    closed_dates = sorted(day.isoformat() for day in effective.closures)
+    return replace(effective.options, skip=[*effective.options.skip, *closed_dates])
+
+
 def plan_from_text(options: PlanOptions, *, default_zone: str, profile=None, origins=None):
     """A Plan for `options` (command line or roster row), with the clinic profile `profile`
     (a LoadedProfile or None) filling in what they do not set."""

@@ -7,6 +7,7 @@ import json
 import sys
 from collections.abc import Iterator
 from enum import Enum
+from typing import Any
 
 import typer
 
@@ -96,70 +97,40 @@ def _moment():
 # --------------------------------------------------------------------------- new
 
 
-@course_app.command("new", epilog=STORE_EXIT)
+# The plan options of `course new` are `ketplan plan`'s own parameters (declaration, help panel,
+# strict parser), so the two commands cannot drift: a course is planned exactly like a plan.
+_PLAN_FIELDS = (
+    "route", "start", "weight", "protocol", "days", "time", "tz", "weeks", "until", "dose", "first_dose", "every",
+    "mg_per_kg", "age", "height", "sex", "dosing_weight", "closed", "skip", "holidays", "screen_every", "setting",
+    "concentration", "final_volume", "minutes", "clinic",
+)  # fmt: skip
+
+
 def new_command(
-    label: str = typer.Argument(..., help="Pseudonymous label such as P01 (never a name); unique in the store."),
-    route: str | None = typer.Option(None, "--route", "-r", help="intranasal (esketamine), iv, im, sc or oral."),
-    start: str | None = typer.Option(None, "--start", "-s", help="First possible session date, YYYY-MM-DD. Required."),
-    weight: str | None = typer.Option(None, "--weight", "-w", help="Body weight with unit (70kg, 154lb)."),
-    protocol: str | None = typer.Option(None, "--protocol", "-p", help="A protocol id or a .toml protocol file."),
-    days: str | None = typer.Option(None, "--days", help="Session weekdays, e.g. tue,fri."),
-    time: str | None = typer.Option(None, "--time", help="Session start, 24-hour HH:MM (default 09:00)."),
-    tz: str | None = typer.Option(None, "--tz", help="IANA time zone (default: this machine's zone; stored)."),
-    weeks: int | None = typer.Option(None, "--weeks", help="Length of the plan in weeks (default 26, at most 156)."),
-    until: str | None = typer.Option(None, "--until", help="Last date of the plan, YYYY-MM-DD."),
-    dose: int | None = typer.Option(None, "--dose", help="Esketamine dose from session 2: 56 or 84 mg."),
-    first_dose: int | None = typer.Option(None, "--first-dose", help="Esketamine first dose (28 mg only at 65+)."),
-    every: int | None = typer.Option(None, "--every", help="Esketamine TRD from week 9: every 1 or 2 weeks."),
-    mg_per_kg: float | None = typer.Option(None, "--mg-per-kg", help="Racemic ketamine dose in mg/kg."),
-    age: int | None = typer.Option(None, "--age", help="Age in years."),
-    height: str | None = typer.Option(None, "--height", help="Height with unit (170cm, 66in)."),
-    sex: str | None = typer.Option(None, "--sex", help="female or male."),
-    dosing_weight: str | None = typer.Option(None, "--dosing-weight", help="actual (default), ideal or adjusted."),
-    closed: str | None = typer.Option(None, "--closed", help="Weekdays the clinic is closed (default sat,sun)."),
-    skip: list[str] | None = typer.Option(None, "--skip", help="A closed date, YYYY-MM-DD (repeatable)."),
-    holidays: str | None = typer.Option(None, "--holidays", help="Close on public holidays: BE, US, US-NY, ..."),
-    screen_every: int | None = typer.Option(None, "--screen-every", help="Weeks between maintenance screens."),
-    output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the one-line confirmation, not the plan."),
-    db: str | None = DbOption,
+    label: str,
+    output_format: CourseFormat = CourseFormat.table,
+    quiet: bool = False,
+    db: str | None = None,
+    **plan_values: Any,
 ) -> None:
     """Create a course: plan it exactly like `ketplan plan` and store its inputs and planned sessions.
 
-    A label that exists is refused (exit 2).
+    The clinic profile's values in effect are stored with the course, so a later change of the
+    profile does not move its sessions. A label that exists is refused (exit 2).
     """
     from ketplan.app.course import new_course
     from ketplan.app.planning import PlanOptions
-    from ketplan.cli.plan import _load_protocol_models
-    from ketplan.io.clinic_calendar import system_zone_name
+    from ketplan.cli.plan import _default_zone, _load_protocol_models
+    from ketplan.io.profile import load as load_profile
 
     _load_protocol_models()
-    options = PlanOptions(
-        route=route,
-        start=start,
-        weight=weight,
-        protocol=protocol,
-        days=days,
-        time=time,
-        tz=tz,
-        weeks=weeks,
-        until=until,
-        dose=dose,
-        first_dose=first_dose,
-        every=every,
-        mg_per_kg=mg_per_kg,
-        age=age,
-        height=height,
-        sex=sex,
-        dosing_weight=dosing_weight,
-        closed=closed,
-        skip=list(skip or []),
-        holidays=holidays,
-        screen_every=screen_every,
-    )
+    clinic = plan_values.pop("clinic", None)
+    plan_values["skip"] = list(plan_values.get("skip") or [])
+    options = PlanOptions(**plan_values)
+    profile = load_profile(clinic)
     moment = _moment()
     with _store(db, create=True) as store:
-        course, plan = new_course(store, label, options, default_zone=system_zone_name(), moment=moment)
+        course, plan = new_course(store, label, options, default_zone=_default_zone(), moment=moment, profile=profile)
     if output_format is CourseFormat.json and not quiet:
         from ketplan.export.jsonout import plan_document
 
@@ -173,6 +144,44 @@ def new_command(
     _out(
         f"Course {course.label} created: {plan.protocol.id}, {len(plan.sessions)} planned sessions, {first} to {last}.\n"
     )
+
+
+def _declare_new_command() -> None:
+    import inspect
+
+    from ketplan.cli.plan import plan_command
+
+    plan_parameters = inspect.signature(plan_command).parameters
+    own = [
+        inspect.Parameter(
+            "label",
+            inspect.Parameter.POSITIONAL_OR_KEYWORD,
+            default=typer.Argument(
+                ..., metavar="LABEL", help="Pseudonymous label such as P01 (never a name); unique in the store."
+            ),
+            annotation="str",
+        ),
+        *(plan_parameters[name].replace(kind=inspect.Parameter.KEYWORD_ONLY) for name in _PLAN_FIELDS),
+        inspect.Parameter(
+            "output_format",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
+            annotation="CourseFormat",
+        ),
+        inspect.Parameter(
+            "quiet",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(False, "--quiet", "-q", help="Print only the one-line confirmation, not the plan."),
+            annotation="bool",
+        ),
+        inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, default=DbOption, annotation="str | None"),
+    ]
+    new_command.__signature__ = inspect.Signature(own, return_annotation=None)  # type: ignore[attr-defined]
+    new_command.__annotations__ = {p.name: p.annotation for p in own} | {"return": "None"}
+    course_app.command("new", epilog=STORE_EXIT)(new_command)
+
+
+_declare_new_command()
 
 
 # --------------------------------------------------------------------------- list
