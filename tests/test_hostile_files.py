@@ -113,10 +113,10 @@ def test_an_internal_failure_in_one_row_does_not_stop_the_batch(tmp_path, monkey
 
     real = planning.plan_from_text
 
-    def flaky(options, *, default_zone):
+    def flaky(options, **keywords):
         if options.label == "BOOM":
             raise ValueError("boom")
-        return real(options, default_zone=default_zone)
+        return real(options, **keywords)
 
     monkeypatch.setattr(planning, "plan_from_text", flaky)
     roster = tmp_path / "r.csv"
