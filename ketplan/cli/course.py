@@ -120,6 +120,15 @@ def new_command(
     skip: list[str] | None = typer.Option(None, "--skip", help="A closed date, YYYY-MM-DD (repeatable)."),
     holidays: str | None = typer.Option(None, "--holidays", help="Close on public holidays: BE, US, US-NY, ..."),
     screen_every: int | None = typer.Option(None, "--screen-every", help="Weeks between maintenance screens."),
+    setting: str | None = typer.Option(
+        None, "--setting", help="outpatient (default) or inpatient: inpatient settings need no REMS enrolment or forms."
+    ),
+    measure_every: int | None = typer.Option(
+        None, "--measure-every", help="Weeks between depression scores after induction (ketplan default 4)."
+    ),
+    madrs_remission: int | None = typer.Option(
+        None, "--madrs-remission", help="MADRS remission threshold: 10 (ESCAPE-TRD, KADS; default) or 12 (TRANSFORM)."
+    ),
     output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
     quiet: bool = typer.Option(False, "--quiet", "-q", help="Print only the one-line confirmation, not the plan."),
     db: str | None = DbOption,
@@ -157,9 +166,16 @@ def new_command(
         holidays=holidays,
         screen_every=screen_every,
     )
+    settings = None
+    if setting is not None or measure_every is not None or madrs_remission is not None:
+        from ketplan.app.rems import settings_payload
+
+        settings = settings_payload(setting, measure_every, madrs_remission, None)
     moment = _moment()
     with _store(db, create=True) as store:
-        course, plan = new_course(store, label, options, default_zone=system_zone_name(), moment=moment)
+        course, plan = new_course(
+            store, label, options, default_zone=system_zone_name(), moment=moment, settings=settings
+        )
     if output_format is CourseFormat.json and not quiet:
         from ketplan.export.jsonout import plan_document
 
@@ -227,11 +243,40 @@ def record_command(
     corrects: int | None = typer.Option(
         None, "--corrects", help="The entry this one supersedes (see course log); nothing is erased."
     ),
+    bp_pre: str | None = typer.Option(None, "--bp-pre", help="Blood pressure before dosing, SYS/DIA mmHg (128/82)."),
+    bp_40: str | None = typer.Option(None, "--bp-40", help="Blood pressure about 40 min after dosing, SYS/DIA."),
+    bp_discharge: str | None = typer.Option(
+        None, "--bp-discharge", help="Blood pressure before the session ended, SYS/DIA."
+    ),
+    pulse_ox: int | None = typer.Option(None, "--pulse-ox", help="Lowest oxygen saturation (pulse oximetry), %."),
+    monitoring_minutes: int | None = typer.Option(
+        None, "--monitoring-minutes", help="Minutes from the first device to the end of monitoring."
+    ),
+    monitoring_start: str | None = typer.Option(None, "--monitoring-start", help="Monitoring start, HH:MM."),
+    monitoring_end: str | None = typer.Option(None, "--monitoring-end", help="Monitoring end, HH:MM."),
+    sedation: bool = typer.Option(False, "--sedation", help="Sedation observed during monitoring."),
+    dissociation: bool = typer.Option(False, "--dissociation", help="Dissociation observed during monitoring."),
+    respiratory_depression: bool = typer.Option(
+        False, "--respiratory-depression", help="Respiratory depression observed during monitoring."
+    ),
+    resolved: bool = typer.Option(False, "--resolved", help="The observed effects resolved before discharge."),
+    ae: list[str] | None = typer.Option(
+        None, "--ae", help="An adverse event (repeatable). No names or other identifiers."
+    ),
+    lot: str | None = typer.Option(None, "--lot", help="Device lot number."),
+    concomitant: str | None = typer.Option(
+        None,
+        "--concomitant",
+        help="Concomitant medicines the REMS form asks about: benzodiazepine,sedative-hypnotic,opioid,psychostimulant,"
+        "maoi, or none.",
+    ),
     output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
     db: str | None = DbOption,
 ) -> None:
-    """Record what happened at a session: given (with its dose) or missed. A session in the future is refused."""
+    """Record what happened at a session: given (with its dose and monitoring data) or missed. A session in the
+    future is refused. Monitoring options without --given/--missed add to a session already recorded as given."""
     from ketplan.app.course import RecordOptions, record
+    from ketplan.core.monitoring import MonitoringText
     from ketplan.export.course_out import entry_document
 
     options = RecordOptions(
@@ -246,14 +291,49 @@ def record_command(
         by=by,
         corrects=corrects,
         sessions=sessions,
+        monitoring=MonitoringText(
+            bp_pre=bp_pre,
+            bp_40=bp_40,
+            bp_discharge=bp_discharge,
+            pulse_ox=pulse_ox,
+            monitoring_minutes=monitoring_minutes,
+            monitoring_start=monitoring_start,
+            monitoring_end=monitoring_end,
+            sedation=sedation,
+            dissociation=dissociation,
+            respiratory_depression=respiratory_depression,
+            resolved=resolved,
+            ae=tuple(ae or ()),
+            lot=lot,
+            concomitant=concomitant,
+        ),
     )
     moment = _moment()
     with _store(db) as store:
         entry, message, status = record(store, label, options, moment=moment)
+        from ketplan.app.rems import session_alerts  # issue 14: what this session's monitoring raises
+
+        alerts = session_alerts(store, status.label, entry.session_n) if entry.kind != "missed" else []
     if output_format is CourseFormat.json:
-        _json({"label": status.label, "message": message, "entry": entry_document(entry), "next_due": _d(status)})
+        from ketplan.export.course_out import source_document
+
+        _json(
+            {
+                "label": status.label,
+                "message": message,
+                "entry": entry_document(entry),
+                "next_due": _d(status),
+                "alerts": [
+                    {"id": a.id, "text": a.text, "sources": [source_document(s) for s in a.sources]} for a in alerts
+                ],
+            }
+        )
         return
     _out(f"{status.label}: {message}. Next due: {_d(status) or 'none'}.\n")
+    from ketplan.core.monitoring import alerts_text
+
+    for line in alerts_text(alerts):
+        _out(line + "\n")
     for suggestion in status.suggestions:
         _out(f"Consider: {suggestion.text} ({suggestion.command})\n")
 
