@@ -417,3 +417,26 @@ def test_clinic_today_shows_step_back_suggestions(s):
     status = s.json("course", "status", "P01", now="2027-01-20T20:00:00Z")
     day = s.json("clinic", "today", "--date", "2027-01-20", now="2027-01-20T20:00:00Z")
     assert [x["id"] for x in day["suggestions"]] == [x["id"] for x in status["suggestions"]]
+
+
+def test_export_and_import_keep_monitoring_scores_settings_and_form_marks(s, runner, tmp_path):
+    s.ok("course", "settings", "P01", "--madrs-remission", "12")
+    s.ok("course", "score", "P01", "--date", "2026-11-30", "--madrs", "30")
+    s.ok("course", "record", "P01", "--session", "1", "--given", "--bp-pre", "150/95", "--lot", "L1")
+    s.ok("course", "record", "P01", "--session", "2", "--given")
+    s.ok("rems", "submitted", "P01", "--session", "1")
+    s.ok("course", "score", "P01", "--date", "2026-12-18", "--madrs", "12")
+    dump = tmp_path / "dump.json"
+    s.ok("course", "export", "P01", "--output", str(dump))
+    other = Store(runner, tmp_path / "other")
+    other.ok("course", "import", str(dump))
+    for store in (s, other):
+        status = store.json("course", "status", "P01")
+        assert "bp-pre-high" not in {a["id"] for a in status["alerts"]}  # alerts are the last session's (2)
+        madrs = status["outcomes"][0]
+        assert madrs["remission"] is True and "TRANSFORM" in madrs["threshold"]
+        assert [f["session"] for f in store.json("rems", "due")["forms"]] == [2]
+        sheet = store.json("rems", "form", "P01", "--session", "1")
+        fields = {f["name"]: f["value"] for sec in sheet["sections"] for f in sec["fields"]}
+        assert sheet["submitted_on"] == "2026-12-20" and fields["Lot number"] == "L1"
+        assert fields["Blood pressure before administration (mmHg)"] == "150/95"
