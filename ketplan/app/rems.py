@@ -7,7 +7,6 @@ anything is refused. The clock is read by the caller (`moment`); "today" is the 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -142,12 +141,6 @@ def current_settings(store: Store, label: str):
 
 
 # --------------------------------------------------------------------------- REMS forms
-
-
-@dataclass(eq=False, repr=False)
-class DueRow:
-    form: Any
-    protocol: str
 
 
 def forms_due(store: Store, *, within: int | None, moment: datetime, on: date | None = None) -> list[Any]:

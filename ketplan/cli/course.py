@@ -276,7 +276,6 @@ def record_command(
     """Record what happened at a session: given (with its dose and monitoring data) or missed. A session in the
     future is refused. Monitoring options without --given/--missed add to a session already recorded as given."""
     from ketplan.app.course import RecordOptions, record
-    from ketplan.core.monitoring import MonitoringText
     from ketplan.export.course_out import entry_document
 
     options = RecordOptions(
@@ -291,7 +290,20 @@ def record_command(
         by=by,
         corrects=corrects,
         sessions=sessions,
-        monitoring=MonitoringText(
+    )
+    typed = (bp_pre, bp_40, bp_discharge, pulse_ox, monitoring_minutes, monitoring_start, monitoring_end, lot)
+    if (
+        any(v is not None for v in typed)
+        or concomitant
+        or ae
+        or sedation
+        or dissociation
+        or respiratory_depression
+        or resolved
+    ):
+        from ketplan.core.monitoring import MonitoringText  # issue 14: only when monitoring options are given
+
+        options.monitoring = MonitoringText(
             bp_pre=bp_pre,
             bp_40=bp_40,
             bp_discharge=bp_discharge,
@@ -306,14 +318,15 @@ def record_command(
             ae=tuple(ae or ()),
             lot=lot,
             concomitant=concomitant,
-        ),
-    )
+        )
     moment = _moment()
+    alerts: list = []
     with _store(db) as store:
         entry, message, status = record(store, label, options, moment=moment)
-        from ketplan.app.rems import session_alerts  # issue 14: what this session's monitoring raises
+        if entry.kind == "monitoring" or entry.payload.get("monitoring"):
+            from ketplan.app.rems import session_alerts  # issue 14: what this session's monitoring raises
 
-        alerts = session_alerts(store, status.label, entry.session_n) if entry.kind != "missed" else []
+            alerts = session_alerts(store, status.label, entry.session_n)
     if output_format is CourseFormat.json:
         from ketplan.export.course_out import source_document
 
@@ -330,10 +343,11 @@ def record_command(
         )
         return
     _out(f"{status.label}: {message}. Next due: {_d(status) or 'none'}.\n")
-    from ketplan.core.monitoring import alerts_text
+    if alerts:
+        from ketplan.core.monitoring import alerts_text
 
-    for line in alerts_text(alerts):
-        _out(line + "\n")
+        for line in alerts_text(alerts):
+            _out(line + "\n")
     for suggestion in status.suggestions:
         _out(f"Consider: {suggestion.text} ({suggestion.command})\n")
 

@@ -81,7 +81,7 @@ REMS_FORM = Reference(
 )
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class BloodPressure:
     systolic: int
     diastolic: int
@@ -118,7 +118,7 @@ def parse_bp(text: str, field: str) -> BloodPressure:
     return BloodPressure(systolic, diastolic)
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class Monitoring:
     """What was observed at one session. None means not recorded (a form field left for the clinic)."""
 
@@ -184,7 +184,7 @@ class Monitoring:
         return [EFFECT_NAMES[name] for name in EFFECTS if getattr(self, name)]
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class MonitoringText:
     """The monitoring options as typed on the command line."""
 
@@ -329,7 +329,7 @@ def parse_concomitant(text: str) -> tuple[str, ...]:
 # --------------------------------------------------------------------------- alerts
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class SessionAlert:
     """An alert about one session's monitoring, with the sources of its rule."""
 

@@ -84,7 +84,7 @@ EVALUATE_BENEFIT = Reference(
 )
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class Scale:
     key: str
     name: str
@@ -133,7 +133,7 @@ def band(scale: Scale, total: int) -> str | None:
     return found
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class ScoreText:
     """`course score` options as typed."""
 
@@ -193,7 +193,7 @@ def _items(text: str, scale: Scale, field_: str) -> list[int]:
 # --------------------------------------------------------------------------- course settings
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class CourseSettings:
     setting_changes: tuple[tuple[date, str], ...] = ()  # (from, outpatient|inpatient), in order
     measure_every_weeks: int = MEASURE_EVERY_WEEKS
@@ -262,7 +262,7 @@ def check_settings(
 # --------------------------------------------------------------------------- outcomes
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class Point:
     day: date
     total: int
@@ -270,7 +270,7 @@ class Point:
     items: tuple[int, ...] | None = None
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class Outcome:
     scale: Scale
     points: tuple[Point, ...]
@@ -377,7 +377,7 @@ def item9_text(day: date, answer: int) -> str:
 # --------------------------------------------------------------------------- measures due
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class Measure:
     id: str
     title: str
@@ -470,7 +470,7 @@ def measures(plan: Any, entries: Sequence[Any], settings: CourseSettings, today:
     return out
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class Benefit:
     day: date
     text: str

@@ -38,7 +38,7 @@ FORM_COPY = Reference(
 )
 
 
-@dataclass(repr=False)
+@dataclass(eq=False, repr=False)
 class FormDue:
     label: str
     n: int
