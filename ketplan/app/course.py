@@ -233,6 +233,8 @@ def new_course(
         store.create_course(course)
         entry = store.append_entry(course.id, NewEntry(CREATED, {"options": stored_options}), moment)
         store.add_revision(course.id, Revision(1, entry.seq, moment, stored_plan.to_dict()))
+        if getattr(plan, "setting", "outpatient") == "inpatient" and not (settings or {}).get("setting"):
+            settings = {**(settings or {}), "setting": "inpatient"}  # the plan's setting (PlanOptions.setting)
         if settings:
             from ketplan.core.outcomes import SETTINGS
 

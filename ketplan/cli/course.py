@@ -165,6 +165,7 @@ def new_command(
         skip=list(skip or []),
         holidays=holidays,
         screen_every=screen_every,
+        setting=setting,
     )
     settings = None
     if setting is not None or measure_every is not None or madrs_remission is not None:
