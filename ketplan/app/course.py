@@ -193,12 +193,22 @@ def options_from_document(document: Mapping[str, Any]) -> PlanOptions:
     return PlanOptions(**{k: v for k, v in document.items() if k in known})
 
 
-def new_course(store: Store, label: str, options: PlanOptions, *, default_zone: str, moment: datetime, profile=None):
+def new_course(
+    store: Store,
+    label: str,
+    options: PlanOptions,
+    *,
+    default_zone: str,
+    moment: datetime,
+    profile=None,
+    settings: dict[str, Any] | None = None,
+):
     """Plan exactly like `ketplan plan` and store the course; returns (course, core Plan).
 
     The options stored are the effective ones: the clinic profile's values in effect (zone,
     days, closures, IV preparation, setting) are frozen into them, so a later change of the
-    profile does not move the course's sessions and a replan keeps its clinic calendar."""
+    profile does not move the course's sessions and a replan keeps its clinic calendar.
+    `settings` (issue 14: setting, measure interval, MADRS remission) is stored as a settings entry."""
     import secrets
     from dataclasses import replace
 
@@ -234,6 +244,12 @@ def new_course(store: Store, label: str, options: PlanOptions, *, default_zone: 
         store.create_course(course)
         entry = store.append_entry(course.id, NewEntry(CREATED, {"options": stored_options}), moment)
         store.add_revision(course.id, Revision(1, entry.seq, moment, stored_plan.to_dict()))
+        if getattr(plan, "setting", "outpatient") == "inpatient" and not (settings or {}).get("setting"):
+            settings = {**(settings or {}), "setting": "inpatient"}  # the plan's setting (PlanOptions.setting)
+        if settings:
+            from ketplan.core.outcomes import SETTINGS
+
+            store.append_entry(course.id, NewEntry(SETTINGS, dict(settings)), moment)
         _save_summary(store, course.id, stored_plan, [entry])
     return course, plan
 
@@ -254,6 +270,7 @@ class RecordOptions:
     by: str | None = None
     corrects: int | None = None
     sessions: str | None = None  # "1-8" or "1,2,5": several sessions at their planned doses
+    monitoring: Any = None  # a core.monitoring.MonitoringText (issue 14)
 
 
 def parse_sessions(text: str) -> list[int]:
@@ -308,6 +325,13 @@ def record_many(store: Store, label: str, options: RecordOptions, *, moment: dat
 
 
 def record(store: Store, label: str, options: RecordOptions, *, moment: datetime) -> tuple[Entry, str, CourseStatus]:
+    monitoring = None
+    if options.monitoring is not None and options.monitoring.given():
+        from ketplan.app.rems import check_record_monitoring, record_monitoring
+
+        monitoring = check_record_monitoring(options)
+        if not options.given and not options.missed:
+            return record_monitoring(store, label, options, monitoring, moment=moment)
     if options.sessions is not None:
         added, message, status = record_many(store, label, options, moment=moment)
         return added[-1], message, status
@@ -332,6 +356,8 @@ def record(store: Store, label: str, options: RecordOptions, *, moment: datetime
         loaded = _load(store, label)
         today = today_in(loaded.plan.timezone, moment)
         new = record_entry(loaded.plan, loaded.entries, request, today)
+        if monitoring is not None:
+            new.payload["monitoring"] = monitoring.to_payload()
         entry = store.append_entry(loaded.course.id, new, moment)
         entries = [*loaded.entries, entry]
         _save_summary(store, loaded.course.id, loaded.plan, entries)

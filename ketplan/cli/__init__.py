@@ -177,8 +177,11 @@ from ketplan.cli import db as _db  # noqa: E402,F401
 from ketplan.cli import dose as _dose  # noqa: E402,F401
 from ketplan.cli import help as _help  # noqa: E402,F401
 from ketplan.cli import load as _load  # noqa: E402,F401
+from ketplan.cli import outcomes as _outcomes  # noqa: E402,F401  (course score, course settings)
 from ketplan.cli import plan as _plan  # noqa: E402,F401
 from ketplan.cli import protocols as _protocols  # noqa: E402,F401
+from ketplan.cli import rems as _rems  # noqa: E402,F401
+from ketplan.cli import today as _today  # noqa: E402,F401  (clinic today)
 
 
 def main() -> None:

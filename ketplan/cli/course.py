@@ -111,6 +111,8 @@ def new_command(
     output_format: CourseFormat = CourseFormat.table,
     quiet: bool = False,
     db: str | None = None,
+    measure_every: int | None = None,
+    madrs_remission: int | None = None,
     **plan_values: Any,
 ) -> None:
     """Create a course: plan it exactly like `ketplan plan` and store its inputs and planned sessions.
@@ -128,9 +130,16 @@ def new_command(
     plan_values["skip"] = list(plan_values.get("skip") or [])
     options = PlanOptions(**plan_values)
     profile = load_profile(clinic)
+    settings = None
+    if options.setting is not None or measure_every is not None or madrs_remission is not None:
+        from ketplan.app.rems import settings_payload
+
+        settings = settings_payload(options.setting, measure_every, madrs_remission, None)
     moment = _moment()
     with _store(db, create=True) as store:
-        course, plan = new_course(store, label, options, default_zone=_default_zone(), moment=moment, profile=profile)
+        course, plan = new_course(
+            store, label, options, default_zone=_default_zone(), moment=moment, profile=profile, settings=settings
+        )
     if output_format is CourseFormat.json and not quiet:
         from ketplan.export.jsonout import plan_document
 
@@ -175,6 +184,24 @@ def _declare_new_command() -> None:
             annotation="bool",
         ),
         inspect.Parameter("db", inspect.Parameter.KEYWORD_ONLY, default=DbOption, annotation="str | None"),
+        inspect.Parameter(
+            "measure_every",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None, "--measure-every", help="Weeks between depression scores after induction (ketplan default 4)."
+            ),
+            annotation="int | None",
+        ),
+        inspect.Parameter(
+            "madrs_remission",
+            inspect.Parameter.KEYWORD_ONLY,
+            default=typer.Option(
+                None,
+                "--madrs-remission",
+                help="MADRS remission threshold: 10 (ESCAPE-TRD, KADS; default) or 12 (TRANSFORM).",
+            ),
+            annotation="int | None",
+        ),
     ]
     new_command.__signature__ = inspect.Signature(own, return_annotation=None)  # type: ignore[attr-defined]
     new_command.__annotations__ = {p.name: p.annotation for p in own} | {"return": "None"}
@@ -236,10 +263,38 @@ def record_command(
     corrects: int | None = typer.Option(
         None, "--corrects", help="The entry this one supersedes (see course log); nothing is erased."
     ),
+    bp_pre: str | None = typer.Option(None, "--bp-pre", help="Blood pressure before dosing, SYS/DIA mmHg (128/82)."),
+    bp_40: str | None = typer.Option(None, "--bp-40", help="Blood pressure about 40 min after dosing, SYS/DIA."),
+    bp_discharge: str | None = typer.Option(
+        None, "--bp-discharge", help="Blood pressure before the session ended, SYS/DIA."
+    ),
+    pulse_ox: int | None = typer.Option(None, "--pulse-ox", help="Lowest oxygen saturation (pulse oximetry), %."),
+    monitoring_minutes: int | None = typer.Option(
+        None, "--monitoring-minutes", help="Minutes from the first device to the end of monitoring."
+    ),
+    monitoring_start: str | None = typer.Option(None, "--monitoring-start", help="Monitoring start, HH:MM."),
+    monitoring_end: str | None = typer.Option(None, "--monitoring-end", help="Monitoring end, HH:MM."),
+    sedation: bool = typer.Option(False, "--sedation", help="Sedation observed during monitoring."),
+    dissociation: bool = typer.Option(False, "--dissociation", help="Dissociation observed during monitoring."),
+    respiratory_depression: bool = typer.Option(
+        False, "--respiratory-depression", help="Respiratory depression observed during monitoring."
+    ),
+    resolved: bool = typer.Option(False, "--resolved", help="The observed effects resolved before discharge."),
+    ae: list[str] | None = typer.Option(
+        None, "--ae", help="An adverse event (repeatable). No names or other identifiers."
+    ),
+    lot: str | None = typer.Option(None, "--lot", help="Device lot number."),
+    concomitant: str | None = typer.Option(
+        None,
+        "--concomitant",
+        help="Concomitant medicines the REMS form asks about: benzodiazepine,sedative-hypnotic,opioid,psychostimulant,"
+        "maoi, or none.",
+    ),
     output_format: CourseFormat = typer.Option(CourseFormat.table, "--format", "-f", help="table or json."),
     db: str | None = DbOption,
 ) -> None:
-    """Record what happened at a session: given (with its dose) or missed. A session in the future is refused."""
+    """Record what happened at a session: given (with its dose and monitoring data) or missed. A session in the
+    future is refused. Monitoring options without --given/--missed add to a session already recorded as given."""
     from ketplan.app.course import RecordOptions, record
     from ketplan.export.course_out import entry_document
 
@@ -256,13 +311,63 @@ def record_command(
         corrects=corrects,
         sessions=sessions,
     )
+    typed = (bp_pre, bp_40, bp_discharge, pulse_ox, monitoring_minutes, monitoring_start, monitoring_end, lot)
+    if (
+        any(v is not None for v in typed)
+        or concomitant
+        or ae
+        or sedation
+        or dissociation
+        or respiratory_depression
+        or resolved
+    ):
+        from ketplan.core.monitoring import MonitoringText  # issue 14: only when monitoring options are given
+
+        options.monitoring = MonitoringText(
+            bp_pre=bp_pre,
+            bp_40=bp_40,
+            bp_discharge=bp_discharge,
+            pulse_ox=pulse_ox,
+            monitoring_minutes=monitoring_minutes,
+            monitoring_start=monitoring_start,
+            monitoring_end=monitoring_end,
+            sedation=sedation,
+            dissociation=dissociation,
+            respiratory_depression=respiratory_depression,
+            resolved=resolved,
+            ae=tuple(ae or ()),
+            lot=lot,
+            concomitant=concomitant,
+        )
     moment = _moment()
+    alerts: list = []
     with _store(db) as store:
         entry, message, status = record(store, label, options, moment=moment)
+        if entry.kind == "monitoring" or entry.payload.get("monitoring"):
+            from ketplan.app.rems import session_alerts  # issue 14: what this session's monitoring raises
+
+            alerts = session_alerts(store, status.label, entry.session_n)
     if output_format is CourseFormat.json:
-        _json({"label": status.label, "message": message, "entry": entry_document(entry), "next_due": _d(status)})
+        from ketplan.export.course_out import source_document
+
+        _json(
+            {
+                "label": status.label,
+                "message": message,
+                "entry": entry_document(entry),
+                "next_due": _d(status),
+                "alerts": [
+                    {"id": a.id, "text": a.text, "sources": [source_document(s) for s in a.sources]} for a in alerts
+                ],
+            }
+        )
         return
     _out(f"{status.label}: {message}. Next due: {_d(status) or 'none'}.\n")
+    if alerts:
+        from ketplan.core.monitoring import alerts_text
+
+        for line in alerts_text(alerts):
+            _out(line + "\n")
     for suggestion in status.suggestions:
         _out(f"Consider: {suggestion.text} ({suggestion.command})\n")
 

@@ -400,6 +400,10 @@ class CourseStatus:
     cumulative_dose_mg: float
     alerts: tuple[Advice, ...]
     suggestions: tuple[Advice, ...]
+    # Issue 14 (core/monitoring.py, core/outcomes.py): outcome scores, measures due, end-of-induction benefit.
+    outcomes: tuple[Any, ...] = ()
+    measures: tuple[Any, ...] = ()
+    benefit: Any = None
 
 
 def in_first_weeks(plan: CoursePlan, day: date) -> bool:
@@ -428,6 +432,10 @@ def course_status(label: str, plan: CoursePlan, entries: Sequence[Entry], today:
     advice_alerts, advice_suggestions = missed_dose_advice(label, plan, entries, views, today)
     alerts.extend(advice_alerts)
     suggestions.extend(advice_suggestions)
+    from ketplan.core.monitoring_status import record_advice  # monitoring alerts, scores, measures (issue 14)
+
+    extra = record_advice(label, plan, entries, views, today)
+    alerts.extend(extra.alerts)
     if not upcoming and plan.sessions:
         alerts.append(
             Advice(
@@ -449,6 +457,9 @@ def course_status(label: str, plan: CoursePlan, entries: Sequence[Entry], today:
         cumulative_dose_mg=round(sum(v.dose_mg for v in given), 1),
         alerts=tuple(alerts),
         suggestions=tuple(suggestions),
+        outcomes=extra.outcomes,
+        measures=extra.measures,
+        benefit=extra.benefit,
     )
 
 

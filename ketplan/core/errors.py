@@ -13,7 +13,7 @@ from collections.abc import Callable
 # Private-use characters around a field name: they never survive input validation or
 # `quoted()`, so a user's value cannot forge a reference.
 _OPEN, _CLOSE = "\ue000", "\ue001"
-_REFERENCE = re.compile(f"{_OPEN}([a-z_]+){_CLOSE}")
+_REFERENCE = re.compile(f"{_OPEN}([a-z][a-z0-9_]*){_CLOSE}")
 
 
 def ref(field: str) -> str:

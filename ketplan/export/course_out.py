@@ -64,7 +64,19 @@ def status_document(status: CourseStatus, today: date) -> dict[str, Any]:
         "cumulative_dose_mg": status.cumulative_dose_mg,
         "alerts": [advice_document(a, command=False) for a in status.alerts],
         "suggestions": [advice_document(s, command=True) for s in status.suggestions],
+        **_issue14_document(status),
         "disclaimer": DISCLAIMER,
+    }
+
+
+def _issue14_document(status: CourseStatus) -> dict[str, Any]:
+    """`outcomes`, `measures` and `benefit` (issue 14; export/outcomes_out.py)."""
+    from ketplan.export.outcomes_out import benefit_document, measure_document, outcome_document
+
+    return {
+        "outcomes": [outcome_document(o) for o in status.outcomes],
+        "measures": [measure_document(m) for m in status.measures],
+        "benefit": benefit_document(status.benefit),
     }
 
 
@@ -117,6 +129,9 @@ def status_text(status: CourseStatus, today: date) -> str:
         lines.append(
             f"{n:>3}  {v.date.isoformat():<10}  {v.phase:<12}  {_dose(v.dose_mg):>7}  {status_word:<9}  {entries}{extra}".rstrip()
         )
+    from ketplan.export.outcomes_out import outcomes_text  # issue 14
+
+    lines += outcomes_text(status)
     if status.alerts:
         lines += ["", "Alerts"]
         for a in status.alerts:
@@ -188,6 +203,7 @@ def log_text(label: str, entries: Sequence[Entry]) -> str:
             flags = [k for k in ("step_back", "make_up") if e.payload.get(k)]
             flags += [f"{k} {e.payload[k]}" for k in ("every", "dose", "days") if e.payload.get(k) is not None]
             details.append(f"from {e.payload.get('from')}" + (f" ({', '.join(flags)})" if flags else " (no change)"))
+        details += _issue14_details(e)
         if e.payload.get("note"):
             details.append(f"note: {e.payload['note']}")
         line = f"{e.seq:>4}  {e.recorded_at.strftime('%Y-%m-%d %H:%M')}Z  {what}"
@@ -201,6 +217,13 @@ def log_text(label: str, entries: Sequence[Entry]) -> str:
             line += f"  [superseded by entry {superseded[e.seq]}]"
         lines.append(line)
     return "\n".join(lines) + "\n"
+
+
+def _issue14_details(e: Entry) -> list[str]:
+    """Log details of monitoring data, scores, settings and REMS form marks (issue 14)."""
+    from ketplan.export.outcomes_out import entry_details
+
+    return entry_details(e)
 
 
 COURSE_CSV_COLUMNS = (

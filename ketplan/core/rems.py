@@ -1,0 +1,319 @@
+"""SPRAVATO REMS Patient Monitoring Forms: which sessions need one, when each is due, and the worksheet.
+
+Pure. Every given outpatient esketamine session needs a form, due within 7 days of the session
+(J&J REMS form overview; FDA REMS page); an inpatient setting enrols no patient and submits no
+form (SPRAVATO REMS, inpatient healthcare settings). A form is marked submitted by an entry of
+kind `rems-submitted` (append-only; a correction supersedes it).
+
+The worksheet mirrors the form's sections as read in the J&J overview of the form and two copies
+of the 11/2021 form (secondary: manualspro and manuzoid mirrors); ketplan prepares it from the
+record and leaves every patient-identifying field blank. ketplan never submits a form.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any
+
+from ketplan.core.errors import InputError, ref
+from ketplan.core.monitoring import CONCOMITANT, FDA_REMS, READING_NAMES, READINGS, REMS_FORM, Monitoring
+from ketplan.core.outcomes import CourseSettings
+from ketplan.core.references import Reference
+
+SUBMITTED = "rems-submitted"  # entry kind
+FORM_DAYS = 7
+REMS_SETTINGS = Reference(
+    key="rems-settings",
+    citation="SPRAVATO REMS: inpatient and outpatient healthcare settings (inpatient settings do not enrol patients "
+    "or submit Patient Monitoring Forms)",
+    url="https://www.spravatorems.com/inpatient-hcs.html",
+)
+FORM_COPY = Reference(
+    key="rems-form-copy",
+    citation="SPRAVATO REMS Patient Monitoring Form - Outpatient Use Only (Janssen, 11/2021), field list as read in "
+    "a secondary copy of the form",
+    url="https://www.spravatorems.com",
+)
+
+
+@dataclass(eq=False, repr=False)
+class FormDue:
+    label: str
+    n: int
+    day: date
+    dose_mg: float
+    due: date
+    days_left: int
+    submitted_on: date | None
+    submitted_entry: int | None
+    missing: tuple[str, ...]  # form fields the record lacks
+
+    @property
+    def overdue(self) -> bool:
+        return self.submitted_on is None and self.days_left < 0
+
+
+def _given(entries: Sequence[Any]) -> dict[int, Any]:
+    from ketplan.core.course import GIVEN, effective
+
+    return {e.session_n: e for e in effective(entries) if e.kind == GIVEN and e.session_n is not None}
+
+
+def submissions(entries: Sequence[Any]) -> dict[int, Any]:
+    from ketplan.core.course import effective
+
+    return {e.session_n: e for e in effective(entries) if e.kind == SUBMITTED and e.session_n is not None}
+
+
+def needs_form(plan: Any, settings: CourseSettings, day: date) -> bool:
+    return plan.is_esketamine and settings.setting_on(day) == "outpatient"
+
+
+def missing_fields(monitoring: Monitoring | None) -> tuple[str, ...]:
+    m = monitoring or Monitoring()
+    out = [f"BP {READING_NAMES[name]}" for name in READINGS if getattr(m, name) is None]
+    if m.minutes is None:
+        out.append("total monitoring time")
+    if m.lot is None:
+        out.append("lot number")
+    if m.concomitant is None:
+        out.append("concomitant medicines")
+    return tuple(out)
+
+
+def forms(label: str, plan: Any, entries: Sequence[Any], settings: CourseSettings, today: date) -> list[FormDue]:
+    """Every given outpatient esketamine session of one course with its form's due date and state."""
+    from ketplan.core.monitoring import session_monitoring
+
+    given = _given(entries)
+    marks = submissions(entries)
+    monitoring = session_monitoring(entries)
+    out = []
+    for n, entry in sorted(given.items()):
+        day = entry.session_date
+        if day is None or not needs_form(plan, settings, day):
+            continue
+        due = day + timedelta(days=FORM_DAYS)
+        mark = marks.get(n)
+        found = monitoring.get(n)
+        out.append(
+            FormDue(
+                label=label,
+                n=n,
+                day=day,
+                dose_mg=float(entry.payload.get("dose_mg", 0)),
+                due=due,
+                days_left=(due - today).days,
+                submitted_on=date.fromisoformat(mark.payload["submitted_on"]) if mark is not None else None,
+                submitted_entry=mark.seq if mark is not None else None,
+                missing=missing_fields(found[0] if found else None),
+            )
+        )
+    return out
+
+
+def check_submission(
+    plan: Any, entries: Sequence[Any], settings: CourseSettings, n: int, on: date, today: date, corrects: int | None
+) -> dict[str, Any]:
+    """Refuse marking a form that cannot exist or is already marked; the payload of the new entry."""
+    session = form_session(plan, entries, settings, n)
+    if on > today:
+        raise InputError(f"{ref('date')} {on.isoformat()} is after today ({today.isoformat()})", "date")
+    if on < session.session_date:
+        raise InputError(
+            f"{ref('date')} {on.isoformat()} is before session {n} was given ({session.session_date.isoformat()})",
+            "date",
+        )
+    marks = submissions(entries)
+    if n in marks and marks[n].seq != corrects:
+        raise InputError(
+            f"the form of session {n} is already marked submitted on {marks[n].payload['submitted_on']} (entry "
+            f"{marks[n].seq}); to change it, add {ref('corrects')} {marks[n].seq}",
+            "corrects",
+        )
+    if corrects is not None:
+        target = next((e for e in entries if e.seq == corrects), None)
+        if target is None or target.kind != SUBMITTED or target.session_n != n:
+            raise InputError(
+                f"{ref('corrects')} {corrects}: not a form-submitted entry of session {n} (see ketplan course log)",
+                "corrects",
+            )
+    return {"submitted_on": on.isoformat()}
+
+
+def form_session(plan: Any, entries: Sequence[Any], settings: CourseSettings, n: int) -> Any:
+    """The standing `given` entry of session n, when it needs a form; else one clear refusal."""
+    session = plan.session(n)
+    if session is None:
+        last = plan.sessions[-1].n if plan.sessions else 0
+        raise InputError(f"{ref('session')} {n}: the course has sessions 1-{last}", "session")
+    if not plan.is_esketamine:
+        raise InputError(
+            f"session {n} is {plan.drug} ({plan.protocol_id}): REMS Patient Monitoring Forms are for SPRAVATO "
+            "(esketamine) sessions only",
+            "session",
+        )
+    given = _given(entries).get(n)
+    if given is None:
+        from ketplan.core.course import MISSED, effective
+
+        missed = any(e.kind == MISSED and e.session_n == n for e in effective(entries))
+        raise InputError(
+            f"session {n} ({session.date.isoformat()}) "
+            + ("was missed" if missed else "has not been recorded as given")
+            + ": a monitoring form follows a given session",
+            "session",
+        )
+    if settings.setting_on(given.session_date) != "outpatient":
+        raise InputError(
+            f"session {n} was given in an inpatient setting: inpatient settings do not submit REMS Patient "
+            "Monitoring Forms",
+            "session",
+        )
+    return given
+
+
+def _yes_no(value: bool | None) -> str | None:
+    return None if value is None else ("Yes" if value else "No")
+
+
+def worksheet(
+    label: str, plan: Any, entries: Sequence[Any], settings: CourseSettings, n: int, today: date
+) -> dict[str, Any]:
+    """The form's sections filled from the record; identifying fields are None (left blank)."""
+    from ketplan.core.monitoring import session_monitoring
+
+    given = form_session(plan, entries, settings, n)
+    found = session_monitoring(entries).get(n)
+    m = found[0] if found else Monitoring()
+    session = plan.session(n)
+    dose = float(given.payload.get("dose_mg", session.dose_mg))
+    first = not any(
+        e.kind == "given" and e.session_date is not None and e.session_date < given.session_date
+        for e in _given(entries).values()
+    )
+    due = given.session_date + timedelta(days=FORM_DAYS)
+    mark = submissions(entries).get(n)
+    observed = {
+        name: _yes_no(getattr(m, name)) if getattr(m, name) is not None else ("No" if found else None)
+        for name in ("sedation", "dissociation", "respiratory_depression")
+    }
+    concomitant = (
+        None if m.concomitant is None else {key: ("Yes" if key in m.concomitant else "No") for key in CONCOMITANT}
+    )
+    bp = {name: (None if getattr(m, name) is None else str(getattr(m, name))) for name in READINGS}
+    sections = [
+        {
+            "id": "patient",
+            "title": "Patient information",
+            "fields": [
+                {
+                    "name": "First name, MI, last name",
+                    "value": None,
+                    "blank": "identifying: complete in the REMS system",
+                },
+                {"name": "Birthdate", "value": None, "blank": "identifying: complete in the REMS system"},
+                {"name": "Sex", "value": None, "blank": "identifying: complete in the REMS system"},
+                {"name": "First treatment session?", "value": "Yes" if first else "No"},
+                {"name": "Course label (ketplan, not on the form)", "value": label},
+            ],
+        },
+        {
+            "id": "concomitant",
+            "title": "Concomitant medication (may cause sedation, respiratory depression or blood pressure changes)",
+            "fields": [
+                {"name": CONCOMITANT[key], "value": None if concomitant is None else concomitant[key]}
+                for key in CONCOMITANT
+            ],
+        },
+        {
+            "id": "provider",
+            "title": "Healthcare provider conducting patient monitoring",
+            "fields": [
+                {"name": "Name, telephone, email", "value": None, "blank": "complete in the REMS system"},
+            ],
+        },
+        {
+            "id": "setting",
+            "title": "Healthcare setting information",
+            "fields": [
+                {"name": "Setting", "value": settings.setting_on(given.session_date)},
+                {"name": "Setting name and address", "value": None, "blank": "complete in the REMS system"},
+            ],
+        },
+        {
+            "id": "session",
+            "title": "Patient treatment session (administration and monitoring)",
+            "fields": [
+                {"name": "Treatment date", "value": given.session_date.isoformat()},
+                {"name": "Dose administered", "value": f"{dose:g} mg"},
+                {"name": "Devices", "value": str(int(dose // 28))},
+                {"name": "Lot number", "value": m.lot},
+                {
+                    "name": "Total time, minutes (first device to completion of monitoring; at least 2 hours)",
+                    "value": None if m.minutes is None else str(m.minutes),
+                },
+                {
+                    "name": "REMS evaluation question: when would the patient have been ready to leave without "
+                    "the 2-hour minimum (minutes from start of administration)?",
+                    "value": None,
+                    "blank": "the monitoring clinician's answer",
+                },
+            ],
+        },
+        {
+            "id": "vitals",
+            "title": "Monitoring of blood pressure and vital signs",
+            "fields": [{"name": f"Blood pressure {READING_NAMES[name]} (mmHg)", "value": bp[name]} for name in READINGS]
+            + [
+                {
+                    "name": "Pulse oximetry (%) (ketplan record; not a form field)",
+                    "value": None if m.pulse_ox is None else str(m.pulse_ox),
+                },
+                {
+                    "name": "Vital signs in acceptable range before administration and before session completion?",
+                    "value": None,
+                    "blank": "the monitoring clinician's judgement",
+                },
+            ],
+        },
+        {
+            "id": "effects",
+            "title": "Sedation, dissociation and respiratory depression during monitoring",
+            "fields": [
+                {"name": "Sedation", "value": observed["sedation"]},
+                {"name": "Dissociation", "value": observed["dissociation"]},
+                {"name": "Respiratory depression", "value": observed["respiratory_depression"]},
+                {
+                    "name": "Resolved before discharge",
+                    "value": ("Yes" if m.resolved else None) if m.observed else ("n/a" if found else None),
+                },
+            ],
+        },
+        {
+            "id": "adverse-events",
+            "title": "Adverse events",
+            "fields": [
+                {
+                    "name": "Adverse events",
+                    "value": "; ".join(m.adverse_events) if m.adverse_events else ("None recorded" if found else None),
+                }
+            ],
+        },
+    ]
+    return {
+        "label": label,
+        "session": n,
+        "date": given.session_date.isoformat(),
+        "due": due.isoformat(),
+        "days_left": (due - today).days,
+        "submitted_on": mark.payload["submitted_on"] if mark is not None else None,
+        "missing": list(missing_fields(m if found else None)),
+        "sections": sections,
+        "prepared_not_submitted": "ketplan prepares this worksheet from the record; it does not submit the form. "
+        "Complete the blank fields and submit the Patient Monitoring Form in the SPRAVATO REMS (www.spravatorems.com) "
+        "within 7 days of the session.",
+        "sources": [REMS_FORM, FDA_REMS, REMS_SETTINGS, FORM_COPY],
+    }
