@@ -83,14 +83,14 @@ def current_plan(loaded, result):
     plan's protocol texts and checkpoints), and each planned session's status from the record,
     for the views that draw a plan (month grid, handout)."""
     import dataclasses
+    from zoneinfo import ZoneInfo
 
     from ketplan.app.course import options_from_document
     from ketplan.app.planning import plan_from_text
-    from ketplan.core.plan import PlannedSession
 
     course = loaded.course
     base = plan_from_text(options_from_document(course.options), default_zone=loaded.plan.timezone)
-    names = [f.name for f in dataclasses.fields(PlannedSession)]
-    sessions = tuple(PlannedSession(**{name: getattr(s, name) for name in names}) for s in loaded.plan.sessions)
+    zone = ZoneInfo(loaded.plan.timezone)
+    sessions = tuple(s.as_planned(zone) for s in loaded.plan.sessions)
     status = {view.n: view.status for view in result.sessions if view.n is not None and not view.extra}
     return dataclasses.replace(base, sessions=sessions), status

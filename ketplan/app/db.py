@@ -31,12 +31,6 @@ class StoreInfo:
         }
 
 
-def open_for(location: str, *, migrate: bool) -> Store:
-    from ketplan.io.store import open_store
-
-    return open_store(location, create=migrate, migrate=migrate)
-
-
 def describe(store: Store) -> StoreInfo:
     from ketplan.io.store.migrations import CURRENT
 

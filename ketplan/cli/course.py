@@ -63,13 +63,14 @@ DbOption = typer.Option(None, "--db", help=DB_HELP)
 
 
 @contextlib.contextmanager
-def _store(db: str | None, *, create: bool = False) -> Iterator:
-    """Open the store; a StoreError anywhere inside becomes one line and exit 3."""
+def _store(db: str | None, *, create: bool = False, migrate: bool = False) -> Iterator:
+    """Open the store (`db`, else KETPLAN_DB, else the default file); a StoreError anywhere
+    inside becomes one line and exit 3. Every command that touches the store opens it here."""
     from ketplan.cli.errors import say
     from ketplan.io.store import StoreError, default_location, open_store
 
     try:
-        store = open_store(db if db is not None else default_location(), create=create)
+        store = open_store(db if db is not None else default_location(), create=create, migrate=migrate)
         try:
             yield store
         finally:

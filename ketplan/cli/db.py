@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import contextlib
 import json
 import sys
-from collections.abc import Iterator
 from enum import Enum
 
 import typer
 
-from ketplan.app.exit_status import ExitStatus
 from ketplan.cli import app
 
 DB_EXIT = (
@@ -43,21 +40,10 @@ class InfoFormat(str, Enum):
     json = "json"
 
 
-@contextlib.contextmanager
-def _store(db: str | None, *, migrate: bool) -> Iterator:
-    from ketplan.app.db import open_for
-    from ketplan.cli.errors import say
-    from ketplan.io.store import StoreError, default_location
+def _store(db: str | None, *, migrate: bool):
+    from ketplan.cli.course import _store as open_course_store
 
-    try:
-        store = open_for(db if db is not None else default_location(), migrate=migrate)
-        try:
-            yield store
-        finally:
-            store.close()
-    except StoreError as error:
-        say(error.message, exit_code=ExitStatus.STORE)
-        raise typer.Exit(ExitStatus.STORE) from None
+    return open_course_store(db, create=migrate, migrate=migrate)
 
 
 @db_app.command("migrate", epilog=DB_EXIT)

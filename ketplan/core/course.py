@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 # Records are plain dataclasses without generated repr (and eq where unused), not frozen: each generated
 # method costs an exec at import, and `course record`/`status` have a start-up budget. Treat them as immutable.
 from dataclasses import dataclass, field, replace
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from ketplan.core import dosing
@@ -76,6 +76,33 @@ class CourseSession:
     moved_from: _Date | None = None
     reason: str | None = None
     notes: tuple[str, ...] = ()
+
+    def as_planned(self, zone: tzinfo | None = None):
+        """The core PlannedSession this snapshot was made from, its times in `zone` when given
+        (a snapshot keeps only their UTC offset), for the exporters that draw plans."""
+        from ketplan.core.plan import PlannedSession
+
+        start, end = (
+            (self.start, self.end) if zone is None else (self.start.astimezone(zone), self.end.astimezone(zone))
+        )
+        return PlannedSession(
+            n=self.n,
+            phase=self.phase,
+            phase_session=self.phase_session,
+            phase_sessions=self.phase_sessions,
+            date=self.date,
+            start=start,
+            end=end,
+            dose_mg=self.dose_mg,
+            devices=self.devices,
+            mg_per_kg=self.mg_per_kg,
+            drug_volume_ml=self.drug_volume_ml,
+            administration_minutes=self.administration_minutes,
+            observation_minutes=self.observation_minutes,
+            moved_from=self.moved_from,
+            reason=self.reason,
+            notes=self.notes,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         return {

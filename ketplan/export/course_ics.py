@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 import icalendar
 
-from ketplan.core.course import CoursePlan, CourseSession, SessionView
+from ketplan.core.course import CoursePlan, SessionView
 from ketplan.export.ics import plan_to_ics
 
 EXTRA_BASE = 100000  # placeholder session numbers for extra sessions while the plan exporter renders them
@@ -27,29 +27,6 @@ class EventState:
     sequence: int
     stamp: datetime
     view: SessionView
-
-
-def _planned(s: CourseSession, zone):
-    from ketplan.core.plan import PlannedSession
-
-    return PlannedSession(
-        n=s.n,
-        phase=s.phase,
-        phase_session=s.phase_session,
-        phase_sessions=s.phase_sessions,
-        date=s.date,
-        start=s.start.astimezone(zone),  # stored with a UTC offset: back in the course's zone (its VTIMEZONE)
-        end=s.end.astimezone(zone),
-        dose_mg=s.dose_mg,
-        devices=s.devices,
-        mg_per_kg=s.mg_per_kg,
-        drug_volume_ml=s.drug_volume_ml,
-        administration_minutes=s.administration_minutes,
-        observation_minutes=s.observation_minutes,
-        moved_from=s.moved_from,
-        reason=s.reason,
-        notes=s.notes,
-    )
 
 
 def course_to_ics(base_plan, plan: CoursePlan, states: dict[str, EventState], *, reminders) -> bytes:
@@ -71,7 +48,7 @@ def course_to_ics(base_plan, plan: CoursePlan, states: dict[str, EventState], *,
             observation = template.observation_minutes
             sessions.append(
                 dataclasses.replace(
-                    _planned(template, zone),
+                    template.as_planned(zone),
                     n=n,
                     phase="extra",
                     phase_session=1,
@@ -89,7 +66,7 @@ def course_to_ics(base_plan, plan: CoursePlan, states: dict[str, EventState], *,
         else:
             assert view.planned is not None and view.n is not None
             n = view.n
-            session = _planned(view.planned, zone)
+            session = view.planned.as_planned(zone)
             if view.status == "given" and view.dose_mg != session.dose_mg:
                 devices = int(view.dose_mg) // 28 if plan.dose.kind == "fixed" else session.devices
                 session = dataclasses.replace(session, dose_mg=view.dose_mg, devices=devices)
