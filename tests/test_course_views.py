@@ -78,3 +78,23 @@ def test_course_new_freezes_the_clinic_profile_it_was_planned_with(tmp_path):
     shown = run(tmp_path, "course", "show", "P01", "--format", "json")
     dates = [line.split('"')[3] for line in shown.splitlines() if line.strip().startswith('"date"')]
     assert "2026-11-10" not in dates and "2026-11-11" in dates
+
+
+def test_clinic_load_of_the_stored_courses_leaves_out_missed_sessions(tmp_path):
+    import json
+
+    for label in ("P01", "P02", "P03"):
+        run(tmp_path, "course", "new", label, "--route", "intranasal", "--start", "2026-11-03", "--days", "tue,fri",
+            "--tz", "America/New_York", "--quiet")  # fmt: skip
+    run(tmp_path, "course", "record", "P01", "--session", "2", "--missed")
+    out = run(tmp_path, "clinic", "load", "--courses", "--chairs", "2", "--from", "2026-11-03", "--to",
+              "2026-11-13", "--format", "json")  # fmt: skip
+    days = {day["date"]: day for day in json.loads(out)["days"]}
+    assert days["2026-11-03"]["session_count"] == 3 and days["2026-11-06"]["session_count"] == 2  # P01 missed 6 Nov
+    assert "P01" not in {s["id"] for s in days["2026-11-06"]["sessions"]}
+    assert days["2026-11-03"]["over_capacity"] is True
+
+
+def test_clinic_load_takes_a_roster_or_the_courses_not_both(tmp_path):
+    assert "--roster" in _refused(tmp_path, "clinic", "load", "--chairs", "2")
+    assert "--roster" in _refused(tmp_path, "clinic", "load", "--chairs", "2", "--courses", "--roster", "x.csv")

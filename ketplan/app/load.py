@@ -350,3 +350,35 @@ def load_from_roster(
     report = chair_load(visits_of(plans), hours, first=first, last=last, stagger_minutes=stagger_minutes)
     report.errors = errors
     return report
+
+
+def plans_from_courses(store, *, moment: datetime) -> list[tuple[str, object]]:
+    """Every stored course's current plan (its latest revision), less the sessions the record
+    shows as missed or cancelled: what the clinic's chairs hold."""
+    import dataclasses
+
+    from ketplan.app.course import show
+    from ketplan.app.course_calendar import current_plan
+
+    with store.transaction(write=False):
+        labels = [row.label for row in store.list_courses()]
+    plans: list[tuple[str, object]] = []
+    for label in labels:
+        loaded, _revisions, result = show(store, label, moment=moment)
+        plan, status = current_plan(loaded, result)
+        kept = tuple(s for s in plan.sessions if status.get(s.n) not in ("missed", "cancelled"))
+        plans.append((label, dataclasses.replace(plan, sessions=kept)))
+    return plans
+
+
+def load_from_courses(
+    store,
+    hours: ClinicHours,
+    *,
+    moment: datetime,
+    first: date | None = None,
+    last: date | None = None,
+    stagger_minutes: int | None = None,
+) -> LoadReport:
+    plans = plans_from_courses(store, moment=moment)
+    return chair_load(visits_of(plans), hours, first=first, last=last, stagger_minutes=stagger_minutes)

@@ -55,11 +55,15 @@ def _profile(clinic: str | None):
 
 @clinic_app.command("load", epilog=LOAD_EPILOG)
 def load_command(
-    roster: str = typer.Option(
-        ...,
+    roster: str | None = typer.Option(
+        None,
         "--roster",
         help="The roster CSV ('-' for stdin), the same file as `ketplan plan --roster`: one row per patient.",
     ),
+    courses: bool = typer.Option(
+        False, "--courses", help="Instead of a roster: every course in the treatment store, as recorded and replanned."
+    ),
+    db: str | None = typer.Option(None, "--db", help="With --courses: the treatment store (default: KETPLAN_DB)."),
     chairs: int | None = typer.Option(
         None, "--chairs", help="Treatment chairs (patients in observation at once). Required."
     ),
@@ -78,7 +82,7 @@ def load_command(
         None, "--clinic", help="Clinic profile (TOML) for chairs, opens and closes; the options above win."
     ),
 ) -> None:
-    """Chair load of a roster: per clinic day the sessions, chair-hours and peak patients in chairs.
+    """Chair load of a roster or of the stored courses: per clinic day the sessions, chair-hours and peak patients in chairs.
 
     Chair-hours are administration + observation from each protocol; the peak comes from start times and
     session lengths; days over capacity are flagged. Use --stagger to spread start times within the hours.
@@ -89,6 +93,10 @@ def load_command(
     from ketplan.core.errors import InputError
     from ketplan.io.clinic_calendar import system_zone_name
 
+    if (roster is None) == (not courses):
+        raise InputError("give --roster FILE or --courses (the treatment store), one of the two", "roster")
+    if db is not None and not courses:
+        raise InputError("--db goes with --courses", "db")
     if output_format not in ("table", "json"):
         raise InputError(f"--format {output_format!r} is not known here; use table or json", "format")
     # Command line > clinic profile > ketplan defaults (hours only; chairs has no default).
@@ -107,14 +115,23 @@ def load_command(
         closes=parse_clock(closes, "closes") if closes is not None else DEFAULT_CLOSES,
         hours_are_default=opens is None and closes is None,
     )
-    report = load_from_roster(
-        roster,
-        hours,
-        default_zone=system_zone_name(),
-        first=parse_iso_date(date_from, "from") if date_from is not None else None,
-        last=parse_iso_date(date_to, "to") if date_to is not None else None,
-        stagger_minutes=parse_step(stagger) if stagger is not None else None,
-    )
+    first = parse_iso_date(date_from, "from") if date_from is not None else None
+    last = parse_iso_date(date_to, "to") if date_to is not None else None
+    step = parse_step(stagger) if stagger is not None else None
+    if courses:
+        from ketplan.app.course import now
+        from ketplan.app.load import load_from_courses
+        from ketplan.cli.course import _store
+        from ketplan.cli.plan import _load_protocol_models
+
+        _load_protocol_models()
+        with _store(db) as store:
+            report = load_from_courses(store, hours, moment=now(), first=first, last=last, stagger_minutes=step)
+    else:
+        assert roster is not None
+        report = load_from_roster(
+            roster, hours, default_zone=system_zone_name(), first=first, last=last, stagger_minutes=step
+        )
     from ketplan.io.files import write_output
 
     if output_format == "json":
