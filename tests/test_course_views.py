@@ -98,3 +98,13 @@ def test_clinic_load_of_the_stored_courses_leaves_out_missed_sessions(tmp_path):
 def test_clinic_load_takes_a_roster_or_the_courses_not_both(tmp_path):
     assert "--roster" in _refused(tmp_path, "clinic", "load", "--chairs", "2")
     assert "--roster" in _refused(tmp_path, "clinic", "load", "--chairs", "2", "--courses", "--roster", "x.csv")
+
+
+def test_clinic_today_lists_the_protocols_screens_due_that_day(tmp_path):
+    run(tmp_path, "course", "new", "P01", "--route", "intranasal", "--start", "2026-11-03", "--days", "tue,fri",
+        "--tz", "America/New_York", "--quiet")  # fmt: skip
+    day = run(tmp_path, "clinic", "today", "--date", "2026-10-27")  # a week before session 1
+    assert "Screening before the first esketamine session" in day
+    assert "Baseline urinary symptoms" in day and "Baseline check for abuse and misuse" in day
+    later = run(tmp_path, "clinic", "today", "--date", "2026-11-06")
+    assert "Baseline urinary symptoms" not in later

@@ -12,6 +12,22 @@ from ketplan.core.course import course_status
 from ketplan.io.store.base import Store
 
 LISTED_ELSEWHERE = {"rems-form-overdue", "measure-overdue"}  # shown in their own sections
+# Protocol checkpoints that have their own lines in the day's list (forms, enrolment, benefit).
+CHECKPOINTS_LISTED_ELSEWHERE = {"rems-form", "rems-enrolment", "end-of-induction"}
+
+
+def _protocol_screens(loaded, day: date) -> list[str]:
+    """The protocol's checkpoints due on `day` (screening before session 1, urinary-symptom and
+    misuse screens), from the course's stored plan options."""
+    from ketplan.app.course import options_from_document
+    from ketplan.app.planning import plan_from_text
+
+    plan = plan_from_text(options_from_document(loaded.course.options), default_zone=loaded.plan.timezone)
+    return [
+        c.title + (" (ketplan default)" if c.ketplan_default else "")
+        for c in plan.checkpoints
+        if c.date == day and c.id not in CHECKPOINTS_LISTED_ELSEWHERE
+    ]
 
 
 @dataclass(eq=False, repr=False)
@@ -75,6 +91,7 @@ def clinic_today(store: Store, *, on: str | None, moment: datetime) -> Today:
         for measure in status.measures:
             if measure.status in ("due", "overdue"):
                 out.measures.append((label, measure))
+        out.screens.extend((label, text) for text in _protocol_screens(loaded, day))
         if status.benefit is not None and status.benefit.day == day:
             out.screens.append(
                 (label, "Evaluate benefit at the end of induction (label checkpoint): " + status.benefit.text)

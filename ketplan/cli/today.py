@@ -17,8 +17,10 @@ def clinic_today(
     """Every course's sessions that day, REMS forms due or overdue, screens and measures due, alerts from the last
     session (high BP, missed sessions, PHQ-9 item 9) and step-back suggestions."""
     from ketplan.app.today import clinic_today as build
+    from ketplan.cli.plan import _load_protocol_models
     from ketplan.export.today_out import today_document, today_text
 
+    _load_protocol_models()  # the protocols' screens are read from each course's plan
     moment = _moment()
     with _store(db) as store:
         today = build(store, on=on, moment=moment)
