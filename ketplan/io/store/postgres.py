@@ -26,7 +26,6 @@ from the server or libpq is scrubbed of the password before it is shown.
 from __future__ import annotations
 
 import contextlib
-import json
 import os
 import re
 from collections.abc import Iterator
@@ -36,7 +35,10 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from ketplan.core.course import Entry, NewEntry, Summary
 from ketplan.io.store import migrations
-from ketplan.io.store.base import CourseRecord, CourseRow, Revision, Store, StoreError, _iso, parse_time
+from ketplan.io.store.base import CourseRecord, CourseRow, Revision, StoreError, _iso
+from ketplan.io.store.sql import SqlStore
+from ketplan.io.store.sql import course_from_row as _course
+from ketplan.io.store.sql import dumps as _dumps
 
 if TYPE_CHECKING:
     import psycopg
@@ -82,10 +84,6 @@ def _secrets(url: str) -> list[str]:
     return [s for s in found if s]
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-
-
 def _timeout(name: str, default: float) -> float:
     try:
         value = float(os.environ.get(name, default))
@@ -94,7 +92,8 @@ def _timeout(name: str, default: float) -> float:
     return value if value > 0 else default
 
 
-class PostgresStore(Store):
+class PostgresStore(SqlStore):
+    placeholder = "%s"
     backend = "postgresql"
 
     def __init__(self, connection: psycopg.Connection, url: str) -> None:
@@ -205,10 +204,6 @@ class PostgresStore(Store):
             latest = self.latest_revision(course_id)
             if latest is not None:
                 self.put_summary(course_id, summarize(CoursePlan.from_dict(latest.plan), self.entries_for(course_id)))
-
-    def schema_version(self) -> int:
-        with self._errors():
-            return self._read_version()
 
     # ------------------------------------------------------------------ transactions and errors
 
@@ -344,45 +339,6 @@ class PostgresStore(Store):
         self.insert_entry(course_id, stored)
         return stored
 
-    def insert_entry(self, course_id: str, entry: Entry) -> None:
-        if entry.recorded_at.tzinfo is None:
-            raise ValueError("recorded_at must be an aware UTC time")
-        self._execute(
-            "INSERT INTO entries (course_id, seq, kind, session_n, session_date, payload, recorded_at, recorded_by, corrects)"
-            " VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)",
-            (
-                course_id,
-                entry.seq,
-                entry.kind,
-                entry.session_n,
-                entry.session_date.isoformat() if entry.session_date else None,
-                _dumps(entry.payload),
-                _iso(entry.recorded_at),
-                entry.by,
-                entry.corrects,
-            ),
-        )
-
-    def entries_for(self, course_id: str) -> list[Entry]:
-        rows = self._execute(
-            "SELECT seq, kind, session_n, session_date, payload, recorded_at, recorded_by, corrects"
-            " FROM entries WHERE course_id = %s ORDER BY seq",
-            (course_id,),
-        ).fetchall()
-        return [
-            Entry(
-                seq=int(r[0]),
-                kind=r[1],
-                session_n=r[2],
-                session_date=date.fromisoformat(r[3]) if r[3] else None,
-                payload=json.loads(r[4]),
-                recorded_at=parse_time(r[5]),
-                by=r[6],
-                corrects=r[7],
-            )
-            for r in rows
-        ]
-
     # ------------------------------------------------------------------ revisions
 
     def add_revision(self, course_id: str, revision: Revision) -> None:
@@ -391,21 +347,6 @@ class PostgresStore(Store):
             "INSERT INTO revisions (course_id, revision, entry_seq, created_at, plan) VALUES (%s, %s, %s, %s, %s)",
             (course_id, revision.revision, revision.entry_seq, _iso(revision.created_at), _dumps(revision.plan)),
         )
-
-    def latest_revision(self, course_id: str) -> Revision | None:
-        row = self._execute(
-            "SELECT revision, entry_seq, created_at, plan FROM revisions WHERE course_id = %s"
-            " ORDER BY revision DESC LIMIT 1",
-            (course_id,),
-        ).fetchone()
-        return _revision(row) if row else None
-
-    def revisions_for(self, course_id: str) -> list[Revision]:
-        rows = self._execute(
-            "SELECT revision, entry_seq, created_at, plan FROM revisions WHERE course_id = %s ORDER BY revision",
-            (course_id,),
-        ).fetchall()
-        return [_revision(r) for r in rows]
 
     # ------------------------------------------------------------------ summary
 
@@ -441,16 +382,6 @@ class PostgresStore(Store):
         info = self.connection.info
         host = info.host if not info.host.startswith("/") else f"local socket in {info.host}"
         return {"server": f"PostgreSQL {row[0]}", "host": f"{host}:{info.port}", "user": row[1], "database": row[2]}
-
-
-def _course(row) -> CourseRecord:
-    return CourseRecord(
-        id=row[0], label=row[1], protocol_id=row[2], options=json.loads(row[3]), created_at=parse_time(row[4])
-    )
-
-
-def _revision(row) -> Revision:
-    return Revision(revision=int(row[0]), entry_seq=row[1], created_at=parse_time(row[2]), plan=json.loads(row[3]))
 
 
 def _conninfo_keys(url: str) -> set[str]:
