@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import collections
 import csv
+import functools
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -537,17 +538,12 @@ def run_roster(
     a label is labelled with its id, so two rows never share calendar UIDs. `skip_existing`
     (one-file-per-row formats only) passes over the rows whose ID.ics is already in `output_dir`.
     """
-    from dataclasses import replace
-
-    from ketplan.app.settings import overlay
     from ketplan.export.formats import ROSTER, RenderOptions
 
     if ROSTER not in chosen.subjects:
         raise ValueError(f"run_roster: {chosen.name} is not a roster format")
     if chosen.one_file_per_row and (output_dir is None or output is not None):
         raise ValueError(f"run_roster: --format {chosen.name} writes one file per patient into output_dir")
-    from ketplan.app.planning import plan_from_text
-
     if default_zone is None:
         from ketplan.io.clinic_calendar import system_zone_name
 
@@ -569,31 +565,19 @@ def run_roster(
             if header and not header_written and sink is not None:
                 sink.write(header)
                 header_written = True
-            message = row.error
-            warnings: tuple[str, ...] = ()
             if (
-                message is None
+                row.error is None
                 and skip_existing
                 and output_dir is not None
                 and (output_dir / f"{row.id}.{chosen.name}").exists()
             ):
                 yield RowOutcome(row.line, row.id, skipped=True)
                 continue
-            if message is None:
-                try:
-                    options = replace(overlay(row.options, command_line), row_id=row.id)
-                    plan = plan_from_text(options, default_zone=default_zone, profile=profile)
-                    write_plan(sink, row.id, plan)
-                    standing = {note.text for note in plan.protocol.warnings}  # the same for every patient
-                    warnings = tuple(w for w in plan.warnings if w not in standing)
-                except KetplanError as error:
-                    if isinstance(error, OutputError) and sink is not None:
-                        raise  # the batch's own output cannot be written: stop
-                    message = error.spelled(spell_in_roster)
-                except (RecursionError, ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as error:
-                    # A bug met by one row's values: that row fails, the batch goes on.
-                    message = f"internal failure ({type(error).__name__}: {error}); the other rows are planned"
-            yield RowOutcome(row.line, row.id, message, row.unreadable, warnings=warnings)
+            if row.error is not None:
+                yield RowOutcome(row.line, row.id, row.error, row.unreadable)
+                continue
+            write = functools.partial(write_plan, sink, row.id)
+            yield _plan_row(row, write, command_line, profile, default_zone, batch_output=sink is not None)
         if header and not header_written and sink is not None:
             sink.write(header)  # a header-only roster: a header-only CSV
         if sink is not None:
@@ -604,6 +588,31 @@ def run_roster(
             sink.abort()
         if stream is not None:
             _close_roster(stream, spec)
+
+
+def _plan_row(row, write, command_line, profile, default_zone: str, *, batch_output: bool) -> RowOutcome:
+    """Plan one readable row and write it; its outcome, with the plan's own warnings (less the
+    protocol's standing ones, the same for every patient)."""
+    from dataclasses import replace
+
+    from ketplan.app.planning import plan_from_text
+    from ketplan.app.settings import overlay
+
+    try:
+        options = replace(overlay(row.options, command_line), row_id=row.id)
+        plan = plan_from_text(options, default_zone=default_zone, profile=profile)
+        write(plan)
+    except KetplanError as error:
+        if isinstance(error, OutputError) and batch_output:
+            raise  # the batch's own output cannot be written: stop
+        return RowOutcome(row.line, row.id, error.spelled(spell_in_roster), row.unreadable)
+    except (RecursionError, ValueError, TypeError, ArithmeticError, LookupError, AttributeError) as error:
+        # A bug met by one row's values: that row fails, the batch goes on.
+        message = f"internal failure ({type(error).__name__}: {error}); the other rows are planned"
+        return RowOutcome(row.line, row.id, message, row.unreadable)
+    standing = {note.text for note in plan.protocol.warnings}
+    warnings = tuple(w for w in plan.warnings if w not in standing)
+    return RowOutcome(row.line, row.id, None, row.unreadable, warnings=warnings)
 
 
 def summary(result: BatchResult) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import typer
@@ -95,7 +95,7 @@ def _debug_first(argv: list[str]) -> list[str]:
     return ["--debug", *rest]
 
 
-app = typer.Typer(
+_app = typer.Typer(
     cls=KetplanGroup,
     name="ketplan",
     help=(
@@ -135,7 +135,7 @@ def _color_choice(value: str) -> str:
     return value
 
 
-@app.callback()
+@_app.callback()
 def _root(
     version: bool = typer.Option(
         False, "--version", "-V", callback=_print_version, is_eager=True, help="Show the version and exit."
@@ -170,20 +170,65 @@ def _root(
     ENVIRONMENT.pager_allowed = not no_pager
 
 
-# Importing a command module registers its command; order here is the order in --help.
-from ketplan.cli import clinic as _clinic  # noqa: E402,F401
-from ketplan.cli import course as _course  # noqa: E402,F401
-from ketplan.cli import db as _db  # noqa: E402,F401
-from ketplan.cli import dose as _dose  # noqa: E402,F401
-from ketplan.cli import help as _help  # noqa: E402,F401
-from ketplan.cli import load as _load  # noqa: E402,F401
-from ketplan.cli import outcomes as _outcomes  # noqa: E402,F401  (course score, course settings)
-from ketplan.cli import plan as _plan  # noqa: E402,F401
-from ketplan.cli import protocols as _protocols  # noqa: E402,F401
-from ketplan.cli import rems as _rems  # noqa: E402,F401
-from ketplan.cli import today as _today  # noqa: E402,F401  (clinic today)
+# Importing a command module registers its command. A run imports only the modules of the command it
+# runs (start-up is ketplan's speed); `--help`, completion, an unknown command and every library use
+# of `app` register them all, in this order (the order of `--help`).
+COMMAND_MODULES = {
+    "clinic": ("clinic", "load", "today"),
+    "course": ("course", "outcomes"),
+    "db": ("db",),
+    "dose": ("dose",),
+    "help": ("help",),
+    "plan": ("plan",),
+    "protocols": ("protocols",),
+    "rems": ("rems",),
+}
+_registered: set[str] = set()
+_registering = False
+
+
+def _register(commands: Iterable[str] | None = None) -> typer.Typer:
+    """Import the modules of `commands` (all when None) so that they add themselves to the app."""
+    import importlib
+
+    global _registering
+    was, _registering = _registering, True
+    try:
+        for command in COMMAND_MODULES if commands is None else commands:
+            for module in COMMAND_MODULES[command]:
+                if module not in _registered:
+                    _registered.add(module)
+                    importlib.import_module(f"ketplan.cli.{module}")
+    finally:
+        _registering = was
+    return _app
+
+
+def __getattr__(name: str) -> Any:
+    """`ketplan.cli.app`: the whole command line (command modules registering get it as it is)."""
+    if name == "app":
+        return _app if _registering else _register()
+    raise AttributeError(name)
+
+
+def _command_of(argv: list[str]) -> str | None:
+    """The command a command line runs, when it is one ketplan knows (else None: register all)."""
+    takes_value = {"--color"}
+    words = iter(argv)
+    for word in words:
+        if word == "--":
+            return None
+        if word in takes_value:
+            next(words, None)
+        elif not word.startswith("-"):
+            return word if word in COMMAND_MODULES else None
+        elif word in ("--help", "-h", "--man", "--install-completion", "--show-completion"):
+            return None
+    return None
 
 
 def main() -> None:
     """Console-script entry point."""
-    typer.main.get_command(app).main(prog_name="ketplan")
+    command = None if os.environ.get("_KETPLAN_COMPLETE") else _command_of(sys.argv[1:])
+    _register([command] if command else None)
+    typer.main.get_command(_app).main(prog_name="ketplan")
