@@ -153,3 +153,23 @@ def test_man_page_renders_without_warnings():
     page = run(["--man"]).stdout
     rendered = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z"], input=page, capture_output=True, text=True)
     assert rendered.returncode == 0 and rendered.stderr == "", rendered.stderr
+
+
+@installed
+def test_each_command_runs_when_only_its_own_modules_are_imported(tmp_path):
+    """The installed command imports only the command it runs; commands that reach for another
+    command's helpers at run time (db -> course's store, clinic load --courses) still work."""
+    env = {**os.environ, "KETPLAN_DB": str(tmp_path / "k.db"), "KETPLAN_NOW": "2026-11-20T15:00:00-05:00"}
+
+    def ketplan(*args):
+        done = subprocess.run([str(KETPLAN), *args], capture_output=True, text=True, env=env)
+        assert done.returncode == 0 and "Traceback" not in done.stderr, (args, done.stderr)
+        return done.stdout
+
+    ketplan("course", "new", "P01", "--route", "intranasal", "--start", "2026-11-03", "--tz", "UTC", "--quiet")
+    assert "schema version" in ketplan("db", "info")
+    ketplan("db", "migrate")
+    assert "Chair load" in ketplan("clinic", "load", "--courses", "--chairs", "2", "--to", "2026-11-13")
+    assert "P01" in ketplan("rems", "due", "--format", "json") or ketplan("rems", "due")
+    for command in ("dose", "plan", "protocols", "course", "rems", "clinic", "db", "help"):
+        assert "Usage" in ketplan(command, "--help")

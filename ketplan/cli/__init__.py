@@ -185,6 +185,7 @@ COMMAND_MODULES = {
 }
 _registered: set[str] = set()
 _registering = False
+_running = False  # main() chose the modules: a module imported later (a helper) adds nothing more
 
 
 def _register(commands: Iterable[str] | None = None) -> typer.Typer:
@@ -207,7 +208,7 @@ def _register(commands: Iterable[str] | None = None) -> typer.Typer:
 def __getattr__(name: str) -> Any:
     """`ketplan.cli.app`: the whole command line (command modules registering get it as it is)."""
     if name == "app":
-        return _app if _registering else _register()
+        return _app if _registering or _running else _register()
     raise AttributeError(name)
 
 
@@ -229,6 +230,8 @@ def _command_of(argv: list[str]) -> str | None:
 
 def main() -> None:
     """Console-script entry point."""
+    global _running
     command = None if os.environ.get("_KETPLAN_COMPLETE") else _command_of(sys.argv[1:])
     _register([command] if command else None)
+    _running = True
     typer.main.get_command(_app).main(prog_name="ketplan")
