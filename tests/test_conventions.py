@@ -173,3 +173,22 @@ def test_each_command_runs_when_only_its_own_modules_are_imported(tmp_path):
     assert "P01" in ketplan("rems", "due", "--format", "json") or ketplan("rems", "due")
     for command in ("dose", "plan", "protocols", "course", "rems", "clinic", "db", "help"):
         assert "Usage" in ketplan(command, "--help")
+
+
+def test_each_command_module_imports_on_its_own():
+    """A library user may import one command module first (`import ketplan.cli.plan`): it adds its
+    own command without pulling in the others mid-import (that was a circular import)."""
+    from ketplan.cli import COMMAND_MODULES
+
+    modules = sorted({module for group in COMMAND_MODULES.values() for module in group})
+    for module in modules:
+        done = subprocess.run(
+            [
+                sys.executable,
+                "-c",
+                f"import ketplan.cli.{module}; from ketplan.cli import app; app.registered_commands",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0, (module, done.stderr[-600:])

@@ -170,6 +170,10 @@ def _root(
     ENVIRONMENT.pager_allowed = not no_pager
 
 
+# The app a command module adds its command to, as it is: a command module imported on its own
+# (`import ketplan.cli.plan`) must not register every other module from inside its own import.
+root_app = _app
+
 # Importing a command module registers its command. A run imports only the modules of the command it
 # runs (start-up is ketplan's speed); `--help`, completion, an unknown command and every library use
 # of `app` register them all, in this order (the order of `--help`).

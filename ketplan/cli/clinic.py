@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import typer
 
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 
 EPILOG = (
     "The profile is --clinic FILE, else KETPLAN_CLINIC, else $XDG_CONFIG_HOME/ketplan/clinic.toml "

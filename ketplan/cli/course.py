@@ -12,7 +12,7 @@ from typing import Any
 import typer
 
 from ketplan.app.exit_status import ExitStatus
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 
 STORE_EXIT = (
     "Exit codes: 0 success; 2 invalid input, refused dose or unknown course; 3 the treatment store cannot be used "

@@ -8,7 +8,7 @@ from enum import Enum
 
 import typer
 
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 
 DB_EXIT = (
     "Exit codes: 0 success; 3 the treatment store cannot be used (server unreachable, wrong password, database "

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ketplan.app.exit_status import exit_codes_help
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 from ketplan.cli.options import METAVARS, date_format_option, details_option, format_option, table_settings
 from ketplan.cli.types import strict_decimal, strict_int
 from ketplan.core.dosing import Sex, WeightBasis

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 
 TOPICS = ("exit-codes", "formats")
 

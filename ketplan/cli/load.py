@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 
 LOAD_EPILOG = (
     "Examples: ketplan clinic load --roster clinic.csv --chairs 4 --opens 08:00 --closes 17:00; "

@@ -7,7 +7,7 @@ from datetime import UTC
 import typer
 
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 from ketplan.cli.options import (
     CALENDAR,
     DOSE,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ketplan.app.exit_status import ExitStatus, exit_codes_help
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 from ketplan.cli.options import complete_protocol_ids, format_option
 from ketplan.export import formats
 

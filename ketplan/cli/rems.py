@@ -6,7 +6,7 @@ from enum import Enum
 
 import typer
 
-from ketplan.cli import app
+from ketplan.cli import root_app as app
 from ketplan.cli.course import STORE_EXIT, CourseFormat, DbOption, _json, _moment, _out, _store
 
 rems_app = typer.Typer(
