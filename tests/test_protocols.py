@@ -306,6 +306,39 @@ def test_two_defaults_for_one_route_are_refused(tmp_path: Path, monkeypatch):
     assert "default_for_route" in caught.value.message and "iv-racemic-thrice-weekly" in caught.value.message
 
 
+def test_default_lookup_reads_only_the_top_level_keys(monkeypatch):
+    """Finding a route's default parses each shipped file's head, not the whole file (start-up)."""
+    parsed: list[int] = []
+    real_loads = catalog.tomllib.loads
+    monkeypatch.setattr(catalog.tomllib, "loads", lambda text: parsed.append(len(text)) or real_loads(text))
+    catalog.clear_caches()
+    try:
+        assert catalog.default_protocol("intranasal").id == EXPECTED_DEFAULTS["intranasal"]
+    finally:
+        catalog.clear_caches()
+    whole = sum(len(path.read_text(encoding="utf-8")) for path in catalog.shipped_dir().glob("*.toml"))
+    chosen = len((catalog.shipped_dir() / f"{EXPECTED_DEFAULTS['intranasal']}.toml").read_text(encoding="utf-8"))
+    assert sum(parsed) - chosen < whole / 4, (sum(parsed), whole)
+
+
+def test_default_lookup_survives_a_table_line_inside_a_multiline_string(tmp_path: Path, monkeypatch):
+    """A `[` line inside a multi-line string before `route` makes the head unparsable on its own:
+    that file counts as a candidate and the full read decides, so the right default is still found."""
+    shipped = shipped_text("iv-racemic-twice-weekly")
+    tricky = shipped.replace('route = "iv"', 'notes = """\n[not a table]\n"""\nroute = "iv"', 1)
+    assert tricky != shipped
+    write(tmp_path, tricky, "iv-racemic-twice-weekly.toml")
+    write(tmp_path, shipped_text("iv-racemic-thrice-weekly"), "iv-racemic-thrice-weekly.toml")
+    monkeypatch.setattr(catalog, "shipped_dir", lambda: tmp_path)
+    catalog.clear_caches()
+    try:
+        with pytest.raises(ProtocolError) as caught:  # `notes` is not a protocol key: the full read says so
+            catalog.default_protocol("iv")
+    finally:
+        catalog.clear_caches()
+    assert "notes" in caught.value.message
+
+
 # --- bad files: one line naming the file and the field ---------------------------------------------
 
 

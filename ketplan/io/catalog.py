@@ -209,11 +209,22 @@ def _is_file(ref: str) -> bool:
 _ID = re.compile(r"[a-z0-9][a-z0-9-]{1,60}")  # the id pattern of ketplan.core.protocol.Protocol
 
 
+_FIRST_TABLE = re.compile(r"^[ \t]*\[", re.MULTILINE)
+
+
 def _declares_default(path: Path, route: str) -> bool:
-    """Whether a shipped file says it is the default for `route`: a plain TOML read, no validation.
-    An unreadable file counts as a candidate, so that the full catalog read reports it."""
+    """Whether a shipped file says it is the default for `route`, from its top-level keys only.
+
+    `route` and `default_for_route` are top-level keys, and TOML puts every top-level key before
+    the first table header, so only that head is parsed (a tenth of the file: reading all eight
+    files in full was a measurable part of a single plan's start-up). The answer only picks the
+    candidate: the one file chosen is then read and validated in full, and a head that does not
+    parse on its own (a `[` line inside a multi-line string), an unreadable file, or any number of
+    candidates other than one sends the decision to the full catalog read."""
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
+        text = path.read_text(encoding="utf-8-sig")
+        first_table = _FIRST_TABLE.search(text)
+        data = tomllib.loads(text[: first_table.start()] if first_table else text)
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return True
     return data.get("route") == route and data.get("default_for_route") is True
