@@ -13,67 +13,108 @@ from ketplan.core.text import FORBIDDEN_IN_MULTILINE
 from ketplan.export.text import DISCLAIMER, elapsed, number, session_title
 
 
+class PlanText:
+    """The words of one plan's events. What every event of the plan shares (the label, the
+    protocol line, warnings, instructions, the footer, each phase's source line) is worked out
+    once here, not once per event: a roster writes thousands of calendars."""
+
+    def __init__(self, plan: Plan) -> None:
+        p = plan.protocol
+        self.plan = plan
+        self.label = _line(plan.label or "")
+        self.total = len(plan.sessions)
+        self.protocol_line = f"Protocol: {p.title} [{p.id}]. Evidence: {p.evidence_text}."
+        self.warning_lines = ["", "WARNINGS", *(f"- {w}" for w in plan.warnings)] if plan.warnings else []
+        timed = sorted((i for i in p.instructions if i.before_minutes), key=lambda i: -(i.before_minutes or 0))
+        self.timed_instructions = [(-(i.before_minutes or 0), i.text) for i in timed]
+        self.untimed_instructions = [f"- {i.text}" for i in p.instructions if not i.before_minutes]
+        self.footer = ["", f"Planned with ketplan {__version__}. {DISCLAIMER}"]
+        self._sources: dict[str, list[str]] = {}
+        self._titles: dict[int, str] = {}
+
+    def prefixed(self, text: str) -> str:
+        return f"{self.label}: {text}" if self.label else text
+
+    def title(self, s: PlannedSession) -> str:
+        title = self._titles.get(s.n)
+        if title is None:
+            title = self._titles[s.n] = session_title(self.plan, s)
+        return title
+
+    def session_description(self, s: PlannedSession) -> str:
+        p = self.plan.protocol
+        lines = [f"{self.title(s)} (session {s.n} of {self.total} in this plan)."]
+        if self.label:
+            lines.append(f"Plan: {self.label}.")
+        lines.append(self.protocol_line)
+        lines.append(_dose_line(self.plan, s))
+        lines.append(
+            f"Time: {_hm(s.start)}–{_hm(s.end)} ({self.plan.timezone}): administration {s.administration_minutes} min "
+            f"+ observation {s.observation_minutes} min."
+        )
+        if s.moved_from is not None:
+            because = f" because: {s.reason}" if s.reason else ""
+            lines.append(f"Moved from {_day(s.moved_from)}{because}.")
+        lines += self.warning_lines
+        if p.instructions:
+            lines += ["", "BEFORE THE SESSION (patient)"]
+            lines += [f"- {_hm(_shift(s.start, minutes))} {text}" for minutes, text in self.timed_instructions]
+            lines += self.untimed_instructions
+        if p.monitoring:
+            lines += ["", "MONITORING"]
+            for step in p.monitoring:
+                when = f"{_hm(_shift(s.start, step.at_minutes))} " if step.at_minutes is not None else ""
+                offset = f"(+{step.at_minutes} min) " if step.at_minutes else ""
+                lines.append(f"- {when}{offset}{step.text}")
+        if s.notes:
+            lines += ["", "NOTES", *(f"- {n}" for n in s.notes)]
+        lines += self._session_sources(s.phase)
+        lines += self.footer
+        return "\n".join(lines)
+
+    def _session_sources(self, phase: str) -> list[str]:
+        cited = self._sources.get(phase)
+        if cited is None:
+            p = self.plan.protocol
+            items = [p.dose, p.session, *(ph for ph in p.phases if ph.name == phase), *p.instructions]
+            cited = self._sources[phase] = _source_lines(self.plan, [*items, *p.monitoring, *p.warnings])
+        return cited
+
+    def checkpoint_description(self, c: Checkpoint) -> str:
+        plan, p = self.plan, self.plan.protocol
+        rule = next((r for r in p.checkpoints if r.id == c.id), None)
+        lines = [f"{c.title}." if not c.title.endswith(".") else c.title]
+        if c.detail:
+            lines.append(c.detail)
+        if c.session_n is not None:
+            session = next((s for s in plan.sessions if s.n == c.session_n), None)
+            if session is not None:
+                lines.append(
+                    f"Session {session.n} on {_day(session.date)} at {_hm(session.start)}: {self.title(session)}."
+                )
+        if self.label:
+            lines.append(f"Plan: {self.label}.")
+        lines.append(f"Protocol: {p.title} [{p.id}].")
+        if c.ketplan_default and rule is not None and rule.why:
+            lines.append(f"ketplan default (not a sourced rule): {rule.why}")
+        lines += _source_lines(plan, [rule] if rule is not None else [], extra=c.sources)
+        lines += self.footer
+        return "\n".join(lines)
+
+    def alarm_text(self, s: PlannedSession, reminder: Reminder, trigger: timedelta) -> str:
+        """One line: when and what. The preparation is in the event's description, once."""
+        title = self.prefixed(self.title(s))
+        if reminder.evening_before:
+            return f"Tomorrow {_day(s.date)} at {_hm(s.start)}: {title}. Preparation: see the event."
+        return f"In {_span(-trigger)}, at {_hm(s.start)}: {title}. Preparation: see the event."
+
+
 def session_description(plan: Plan, s: PlannedSession) -> str:
-    p = plan.protocol
-    zone_note = plan.timezone
-    lines = [f"{session_title(plan, s)} (session {s.n} of {len(plan.sessions)} in this plan)."]
-    if _label(plan):
-        lines.append(f"Plan: {_label(plan)}.")
-    lines.append(f"Protocol: {p.title} [{p.id}]. Evidence: {p.evidence_text}.")
-    lines.append(_dose_line(plan, s))
-    lines.append(
-        f"Time: {_hm(s.start)}–{_hm(s.end)} ({zone_note}): administration {s.administration_minutes} min "
-        f"+ observation {s.observation_minutes} min."
-    )
-    if s.moved_from is not None:
-        because = f" because: {s.reason}" if s.reason else ""
-        lines.append(f"Moved from {_day(s.moved_from)}{because}.")
-    if plan.warnings:
-        lines += ["", "WARNINGS", *(f"- {w}" for w in plan.warnings)]
-    if p.instructions:
-        lines += ["", "BEFORE THE SESSION (patient)", *_instruction_lines(plan, s)]
-    if p.monitoring:
-        lines += ["", "MONITORING"]
-        for step in p.monitoring:
-            when = f"{_hm(_shift(s.start, step.at_minutes))} " if step.at_minutes is not None else ""
-            offset = f"(+{step.at_minutes} min) " if step.at_minutes else ""
-            lines.append(f"- {when}{offset}{step.text}")
-    if s.notes:
-        lines += ["", "NOTES", *(f"- {n}" for n in s.notes)]
-    cited = [
-        p.dose,
-        p.session,
-        *(ph for ph in p.phases if ph.name == s.phase),
-        *p.instructions,
-        *p.monitoring,
-        *p.warnings,
-    ]
-    lines += _source_lines(plan, cited)
-    lines += ["", f"Planned with ketplan {__version__}. {DISCLAIMER}"]
-    return "\n".join(lines)
+    return PlanText(plan).session_description(s)
 
 
 def checkpoint_description(plan: Plan, c: Checkpoint) -> str:
-    p = plan.protocol
-    rule = next((r for r in p.checkpoints if r.id == c.id), None)
-    lines = [f"{c.title}." if not c.title.endswith(".") else c.title]
-    if c.detail:
-        lines.append(c.detail)
-    if c.session_n is not None:
-        session = next((s for s in plan.sessions if s.n == c.session_n), None)
-        if session is not None:
-            lines.append(
-                f"Session {session.n} on {_day(session.date)} at {_hm(session.start)}: {session_title(plan, session)}."
-            )
-    if _label(plan):
-        lines.append(f"Plan: {_label(plan)}.")
-    lines.append(f"Protocol: {p.title} [{p.id}].")
-    if c.ketplan_default and rule is not None and rule.why:
-        lines.append(f"ketplan default (not a sourced rule): {rule.why}")
-    cited = [rule] if rule is not None else []
-    lines += _source_lines(plan, cited, extra=c.sources)
-    lines += ["", f"Planned with ketplan {__version__}. {DISCLAIMER}"]
-    return "\n".join(lines)
+    return PlanText(plan).checkpoint_description(c)
 
 
 def _dose_line(plan: Plan, s: PlannedSession) -> str:
@@ -100,23 +141,6 @@ def _dose_line(plan: Plan, s: PlannedSession) -> str:
     elif s.mg_per_kg is not None:
         text += f" = {_num(s.mg_per_kg)} mg/kg"
     return text + "."
-
-
-def _instruction_lines(plan: Plan, s: PlannedSession) -> list[str]:
-    """Timed instructions first, earliest first ('07:00 No food ...'), then the others in file order."""
-    items = list(plan.protocol.instructions)
-    timed = sorted((i for i in items if i.before_minutes), key=lambda i: -(i.before_minutes or 0))
-    out = [f"- {_hm(_shift(s.start, -(i.before_minutes or 0)))} {i.text}" for i in timed]
-    out += [f"- {i.text}" for i in items if not i.before_minutes]
-    return out
-
-
-def _alarm_text(plan: Plan, s: PlannedSession, reminder: Reminder, trigger: timedelta) -> str:
-    """One line: when and what. The preparation is in the event's description, once."""
-    title = _prefixed(plan, session_title(plan, s))
-    if reminder.evening_before:
-        return f"Tomorrow {_day(s.date)} at {_hm(s.start)}: {title}. Preparation: see the event."
-    return f"In {_span(-trigger)}, at {_hm(s.start)}: {title}. Preparation: see the event."
 
 
 def _cited_keys(items: list, extra: tuple[str, ...] = ()) -> set[str]:
@@ -159,10 +183,6 @@ _NAME_UNSAFE = re.compile(r"[,;\\]")
 
 def _label(plan: Plan) -> str:
     return _line(plan.label or "")
-
-
-def _prefixed(plan: Plan, text: str) -> str:
-    return f"{_label(plan)}: {text}" if _label(plan) else text
 
 
 def _shift(start: datetime, minutes: int) -> datetime:
