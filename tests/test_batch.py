@@ -165,6 +165,35 @@ def test_csv_output_quotes_like_the_single_plan_csv(runner, tmp_path):
 # --------------------------------------------------------------------------- ics into a folder
 
 
+def test_ics_folder_is_synced_once_for_the_batch_not_once_per_file(runner, tmp_path, monkeypatch):
+    """Each patient's file is fsync'd as it is written; the folder holding their names once, at the
+    end, also when rows fail (a folder's fsync per file cost as much as the file's own)."""
+    from ketplan.app import roster
+    from ketplan.io import files
+
+    synced: list[Path] = []
+    file_syncs: list[int] = []
+    real_fsync = files.os.fsync
+    monkeypatch.setattr(roster, "sync_folder", synced.append)
+    monkeypatch.setattr(files, "sync_folder", synced.append)
+    monkeypatch.setattr(files.os, "fsync", lambda fd: file_syncs.append(fd) or real_fsync(fd))
+    out = tmp_path / "calendars"
+    out.mkdir()
+    result = plan(runner, "--roster", roster_file(tmp_path, ROSTER), "--format", "ics", "--output-dir", str(out))
+    assert result.exit_code == 2  # P04-P06 are bad; P01-P03 written
+    assert sorted(p.name for p in out.iterdir()) == ["P01.ics", "P02.ics", "P03.ics"]
+    assert synced == [out] and len(file_syncs) == 3
+
+
+def test_a_single_output_file_syncs_its_folder(tmp_path, monkeypatch):
+    from ketplan.io import files
+
+    synced: list[Path] = []
+    monkeypatch.setattr(files, "sync_folder", synced.append)
+    files.write_output(b"BEGIN:VCALENDAR\r\n", tmp_path / "one.ics", force=False)
+    assert synced == [tmp_path]
+
+
 def test_ics_writes_one_file_per_id_no_clobber_without_force(runner, tmp_path):
     out = tmp_path / "calendars"
     out.mkdir()

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from ketplan.core.errors import InputError, KetplanError, OutputError, column_name, option_name, ref
-from ketplan.io.files import AtomicFile
+from ketplan.io.files import AtomicFile, sync_folder
 
 if TYPE_CHECKING:
     from ketplan.export.formats import OutputFormat, RenderOptions
@@ -588,6 +588,8 @@ def run_roster(
             sink.abort()
         if stream is not None:
             _close_roster(stream, spec)
+        if chosen.one_file_per_row and output_dir is not None:
+            sync_folder(output_dir)  # the per-patient files' names, durable once for the batch
 
 
 def _plan_row(row, write, command_line, profile, default_zone: str, *, batch_output: bool) -> RowOutcome:
@@ -636,7 +638,8 @@ def _plan_writer(chosen: OutputFormat, *, output_dir, force, render_options) -> 
         render_file = chosen.renderer(PLAN)
 
         def write_file(_sink, row_id: str, plan) -> None:
-            write_output(render_file(plan, render_options), output_dir / f"{row_id}.{chosen.name}", force=force)
+            target = output_dir / f"{row_id}.{chosen.name}"
+            write_output(render_file(plan, render_options), target, force=force, sync=False)
 
         return write_file
 

@@ -207,13 +207,14 @@ _NO_HARD_LINK = {
 }
 
 
-def write_output(data: bytes | str, path: Path | None, *, force: bool) -> None:
+def write_output(data: bytes | str, path: Path | None, *, force: bool, sync: bool = True) -> None:
     """Write `data` to stdout (`path` None) or to the file `path`.
 
     Refuses (OutputError, field "output") a missing folder, a folder as the target, an
     existing file without `force`, and a target that is not a regular file. Any OS error
     while writing becomes `OutputError("cannot write PATH: reason")`; the target is then
-    untouched and no temporary file is left behind.
+    untouched and no temporary file is left behind. `sync=False` leaves making the new name
+    durable to the caller (`sync_folder(folder)` once, after many files in one folder).
     """
     if path is None:
         _write_stdout(data)
@@ -222,7 +223,7 @@ def write_output(data: bytes | str, path: Path | None, *, force: bool) -> None:
     target = AtomicFile(Path(path), force=force)
     try:
         target.write(payload)
-        target.commit()
+        target.commit(sync=sync)
     finally:
         target.abort()
 
@@ -251,7 +252,7 @@ class AtomicFile:
             self.abort()
             raise WriteFailed(f"cannot write {self.path}: {error.strerror or error}", "output") from None
 
-    def commit(self) -> None:
+    def commit(self, *, sync: bool = True) -> None:
         try:
             self.handle.flush()
             os.fsync(self.handle.fileno())
@@ -267,7 +268,8 @@ class AtomicFile:
             raise WriteFailed(f"cannot write {self.path}: {error.strerror or error}", "output") from None
         finally:
             self.abort()
-        _fsync_directory(self.path.parent)
+        if sync:
+            sync_folder(self.path.parent)
 
     def abort(self) -> None:
         if not self.handle.closed:
@@ -389,8 +391,10 @@ def _remove_quietly(name: str) -> None:
         os.unlink(name)
 
 
-def _fsync_directory(directory: Path) -> None:
-    """Make the new name durable (best effort: not every platform can open a folder)."""
+def sync_folder(directory: Path) -> None:
+    """Make the new names in `directory` durable (best effort: not every platform can open a
+    folder). A roster writing one file per patient calls it once at the end, not once a file:
+    a folder's fsync cost as much as the file's own."""
     try:
         fd = os.open(directory, os.O_RDONLY)
     except OSError:
