@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, fields, replace
 from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -261,7 +261,7 @@ def new_course(
 class RecordOptions:
     given: bool = False
     missed: bool = False
-    session: int | None = None
+    session: int | str | None = None  # a planned session's number, or "x7": an extra session's key
     date: str | None = None
     dose: float | None = None
     mg_per_kg: float | None = None
@@ -325,6 +325,19 @@ def record_many(store: Store, label: str, options: RecordOptions, *, moment: dat
 
 
 def record(store: Store, label: str, options: RecordOptions, *, moment: datetime) -> tuple[Entry, str, CourseStatus]:
+    key = None
+    if options.session is not None:
+        from ketplan.core.course import parse_session_key
+
+        key = parse_session_key(options.session)  # "3", or "x7": an extra session (monitoring data only)
+        if key.startswith("x") and (options.given or options.missed):
+            raise InputError(
+                f"{ref('session')} {key} names an extra session: monitoring options alone add to it; to change the "
+                f"session itself, record it again with {ref('date')} YYYY-MM-DD {ref('given')} {ref('corrects')} "
+                "ENTRY",
+                "session",
+            )
+        options = replace(options, session=key)
     monitoring = None
     if options.monitoring is not None and options.monitoring.given():
         from ketplan.app.rems import check_record_monitoring, record_monitoring
@@ -335,15 +348,17 @@ def record(store: Store, label: str, options: RecordOptions, *, moment: datetime
     if options.sessions is not None:
         added, message, status = record_many(store, label, options, moment=moment)
         return added[-1], message, status
+    if key is not None and key.startswith("x"):
+        raise InputError(
+            f"{ref('session')} {key} names an extra session: give monitoring options to add to it", "session"
+        )
     if options.given == options.missed:
         raise InputError(f"give exactly one of {ref('given')} or {ref('missed')}", "given")
-    if options.session is not None and (isinstance(options.session, bool) or options.session < 1):
-        raise InputError(f"{ref('session')} must be a session number, 1 or more", "session")
     day = parse_iso_date(options.date, "date") if options.date is not None else None
     clock = parse_clock(options.time, "time") if options.time is not None else None
     request = RecordRequest(
         given=options.given,
-        session_n=options.session,
+        session_n=int(key) if key is not None else None,
         day=day,
         dose_mg=options.dose,
         mg_per_kg=options.mg_per_kg,

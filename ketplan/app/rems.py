@@ -11,7 +11,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ketplan.app.course import Loaded, RecordOptions, _load, _save_summary, parse_iso_date, today_in
-from ketplan.core.course import GIVEN, NewEntry, check_by, course_status, effective
+from ketplan.core.course import GIVEN, Entry, NewEntry, check_by, course_status, effective
 from ketplan.core.errors import InputError, ref
 from ketplan.core.monitoring import MONITORING, Monitoring, check_monitoring
 from ketplan.io.store.base import Store
@@ -35,54 +35,65 @@ def check_record_monitoring(options: RecordOptions) -> Monitoring:
 
 
 def record_monitoring(store: Store, label: str, options: RecordOptions, monitoring: Monitoring, *, moment: datetime):
-    """Monitoring data added to a session already recorded as given (a `monitoring` entry)."""
+    """Monitoring data added to a session already recorded as given (a `monitoring` entry); `options.session`
+    is the session's key ("3", or "x7" for an extra session)."""
+    from ketplan.core.course import EXTRA_ENTRY, extra_roots, key_of, no_extra_session, planned_number, session_name
+
     if options.session is None:
         raise InputError(
-            f"give {ref('session')} N to add monitoring data to a given session, or record the session with "
-            f"{ref('given')} and the monitoring options together",
+            f"give {ref('session')} N (or xE for an extra session) to add monitoring data to a given session, or "
+            f"record the session with {ref('given')} and the monitoring options together",
             "session",
         )
-    for name in ("dose", "mg_per_kg", "time", "date"):
-        if getattr(options, name) is not None:
+    key = str(options.session)
+    name = session_name(key)
+    for option in ("dose", "mg_per_kg", "time", "date"):
+        if getattr(options, option) is not None:
             raise InputError(
-                f"{ref(name)} goes with {ref('given')}; monitoring data alone add to session {options.session} as recorded",
-                name,
+                f"{ref(option)} goes with {ref('given')}; monitoring data alone add to {name} as recorded",
+                option,
             )
     from ketplan.core.course import check_note
 
+    n = planned_number(key)
     with store.transaction(write=True):
         loaded = _load(store, label)
         today = today_in(loaded.plan.timezone, moment)
-        session = loaded.plan.session(options.session)
-        if session is None:
-            last = loaded.plan.sessions[-1].n if loaded.plan.sessions else 0
-            raise InputError(f"{ref('session')} {options.session}: the course has sessions 1-{last}", "session")
-        standing = [e for e in effective(loaded.entries) if e.session_n == options.session]
+        roots = extra_roots(loaded.entries)
+        standing = [e for e in effective(loaded.entries) if key_of(e, roots) == key]
         given = next((e for e in standing if e.kind == GIVEN), None)
-        if given is None:
-            state = "missed" if any(e.kind == "missed" for e in standing) else "not recorded as given"
-            raise InputError(
-                f"session {options.session} ({session.date.isoformat()}) is {state}: monitoring data follow a given "
-                f"session (record it with {ref('given')} and the monitoring options)",
-                "session",
-            )
+        if n is not None:
+            session = loaded.plan.session(n)
+            if session is None:
+                last = loaded.plan.sessions[-1].n if loaded.plan.sessions else 0
+                raise InputError(f"{ref('session')} {n}: the course has sessions 1-{last}", "session")
+            if given is None:
+                state = "missed" if any(e.kind == "missed" for e in standing) else "not recorded as given"
+                raise InputError(
+                    f"session {n} ({session.date.isoformat()}) is {state}: monitoring data follow a given "
+                    f"session (record it with {ref('given')} and the monitoring options)",
+                    "session",
+                )
+        elif given is None:
+            raise no_extra_session(key, loaded.entries)
         corrects = options.corrects
         if corrects is not None:
             target = next((e for e in loaded.entries if e.seq == corrects), None)
-            if target is None or target.kind != MONITORING or target.session_n != options.session:
+            if target is None or target.kind != MONITORING or key_of(target, roots) != key:
                 raise InputError(
-                    f"{ref('corrects')} {corrects}: not a monitoring entry of session {options.session} "
-                    "(see ketplan course log)",
+                    f"{ref('corrects')} {corrects}: not a monitoring entry of {name} (see ketplan course log)",
                     "corrects",
                 )
         payload: dict[str, Any] = {"monitoring": monitoring.to_payload()}
+        if n is None:
+            payload[EXTRA_ENTRY] = int(key[1:])
         note = check_note(options.note)
         if note is not None:
             payload["note"] = note
         new = NewEntry(
             MONITORING,
             payload,
-            session_n=options.session,
+            session_n=n,
             session_date=given.session_date,
             by=check_by(options.by),
             corrects=corrects,
@@ -91,21 +102,23 @@ def record_monitoring(store: Store, label: str, options: RecordOptions, monitori
         entries = [*loaded.entries, entry]
         _save_summary(store, loaded.course.id, loaded.plan, entries)
         status = course_status(loaded.course.label, loaded.plan, entries, today)
-    message = f"entry {entry.seq}: recorded monitoring data for session {options.session}"
+    message = f"entry {entry.seq}: recorded monitoring data for {name}"
     if corrects is not None:
         message += f" (supersedes entry {corrects})"
     return entry, message, status
 
 
-def session_alerts(store: Store, label: str, n: int | None) -> list:
-    """The monitoring alerts of session n as the record now stands (after a record)."""
+def session_alerts(store: Store, label: str, entry: Entry) -> list:
+    """The monitoring alerts of the session an entry just recorded is about, as the record now stands."""
+    from ketplan.core.course import extra_roots, key_of
     from ketplan.core.monitoring import alerts_for_session
 
-    if n is None:
-        return []
     with store.transaction(write=False):
         loaded = _load(store, label)
-    return alerts_for_session(loaded.plan, loaded.entries, n)
+    key = key_of(entry, extra_roots(loaded.entries))
+    if key is None:
+        return []
+    return alerts_for_session(loaded.plan, loaded.entries, key)
 
 
 # --------------------------------------------------------------------------- settings
@@ -164,55 +177,65 @@ def forms_due(store: Store, *, within: int | None, moment: datetime, on: date | 
                 if within is not None and form.days_left > within:
                     continue
                 out.append(form)
-    out.sort(key=lambda f: (not f.overdue, f.due, f.label, f.n))
+    out.sort(key=lambda f: (not f.overdue, *f.order))
     return out
 
 
 def mark_submitted(
     store: Store,
     label: str,
-    n: int,
+    session: int | str,
     *,
     on: str | None,
     by: str | None,
     corrects: int | None,
     moment: datetime,
 ):
+    """`session`: a planned session's number, or an extra session's key ("x7")."""
+    from ketplan.core.course import parse_session_key, planned_number, session_name
     from ketplan.core.outcomes import settings_from
-    from ketplan.core.rems import SUBMITTED, check_submission
+    from ketplan.core.rems import SUBMITTED, check_submission, form_session
 
-    if isinstance(n, bool) or n < 1:
-        raise InputError(f"{ref('session')} must be a session number, 1 or more", "session")
+    key = parse_session_key(session)
     day = parse_iso_date(on, "date") if on is not None else None
     with store.transaction(write=True):
         loaded = _load(store, label)
         today = today_in(loaded.plan.timezone, moment)
         when = day or today
-        payload = check_submission(loaded.plan, loaded.entries, settings_from(loaded.entries), n, when, today, corrects)
-        given = next(e for e in effective(loaded.entries) if e.kind == GIVEN and e.session_n == n)
+        settings = settings_from(loaded.entries)
+        payload = check_submission(loaded.plan, loaded.entries, settings, key, when, today, corrects)
+        given = form_session(loaded.plan, loaded.entries, settings, key)
         entry = store.append_entry(
             loaded.course.id,
             NewEntry(
-                SUBMITTED, payload, session_n=n, session_date=given.session_date, by=check_by(by), corrects=corrects
+                SUBMITTED,
+                payload,
+                session_n=planned_number(key),
+                session_date=given.session_date,
+                by=check_by(by),
+                corrects=corrects,
             ),
             moment,
         )
-    message = f"entry {entry.seq}: REMS Patient Monitoring Form of session {n} marked submitted on {when.isoformat()}"
+    message = (
+        f"entry {entry.seq}: REMS Patient Monitoring Form of {session_name(key)} marked submitted on {when.isoformat()}"
+    )
     if corrects is not None:
         message += f" (supersedes entry {corrects})"
     return loaded.course.label, entry, message
 
 
-def form(store: Store, label: str, n: int, *, moment: datetime) -> dict[str, Any]:
+def form(store: Store, label: str, session: int | str, *, moment: datetime) -> dict[str, Any]:
+    """The worksheet of a planned session's number or an extra session's key ("x7")."""
+    from ketplan.core.course import parse_session_key
     from ketplan.core.outcomes import settings_from
     from ketplan.core.rems import worksheet
 
-    if isinstance(n, bool) or n < 1:
-        raise InputError(f"{ref('session')} must be a session number, 1 or more", "session")
+    key = parse_session_key(session)
     with store.transaction(write=False):
         loaded = _load(store, label)
     today = today_in(loaded.plan.timezone, moment)
-    return worksheet(loaded.course.label, loaded.plan, loaded.entries, settings_from(loaded.entries), n, today)
+    return worksheet(loaded.course.label, loaded.plan, loaded.entries, settings_from(loaded.entries), key, today)
 
 
 def loaded_courses(store: Store) -> Sequence[Loaded]:

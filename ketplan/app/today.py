@@ -40,6 +40,7 @@ class TodaySession:
     devices: int | None
     status: str
     setting: str
+    key: str = ""  # what `--session` takes: "3", or "x7" for an extra session
 
 
 @dataclass(eq=False, repr=False)
@@ -78,7 +79,15 @@ def clinic_today(store: Store, *, on: str | None, moment: datetime) -> Today:
                 devices = int(v.dose_mg // 28)
             out.sessions.append(
                 TodaySession(
-                    clock, label, plan.protocol_id, v.n, v.dose_mg, devices, v.status, settings.setting_on(day)
+                    clock,
+                    label,
+                    plan.protocol_id,
+                    v.n,
+                    v.dose_mg,
+                    devices,
+                    v.status,
+                    settings.setting_on(day),
+                    v.session_key,
                 )
             )
             if v.n == 1 and v.status == "planned" and plan.is_esketamine and settings.setting_on(day) == "outpatient":
@@ -102,5 +111,5 @@ def clinic_today(store: Store, *, on: str | None, moment: datetime) -> Today:
         for suggestion in status.suggestions:
             out.suggestions.append((label, suggestion))
     out.sessions.sort(key=lambda s: (s.time or "99:99", s.label))
-    out.forms.sort(key=lambda f: (not f.overdue, f.due, f.label, f.n))
+    out.forms.sort(key=lambda f: (not f.overdue, *f.order))
     return out

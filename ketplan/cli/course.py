@@ -242,7 +242,13 @@ def list_command(
 @course_app.command("record", epilog=STORE_EXIT)
 def record_command(
     label: str = typer.Argument(..., help="The course's label."),
-    session: int | None = typer.Option(None, "--session", help="The planned session number (see course status)."),
+    session: str | None = typer.Option(
+        None,
+        "--session",
+        metavar="N|xE",
+        help="The planned session number (see course status); with monitoring options alone, xE adds to the extra "
+        "session recorded by entry E (its key in course status).",
+    ),
     sessions: str | None = typer.Option(
         None, "--sessions", help="Several planned sessions at their planned doses, e.g. 1-8 or 1,2,5 (all or nothing)."
     ),
@@ -347,7 +353,7 @@ def record_command(
         if entry.kind == "monitoring" or entry.payload.get("monitoring"):
             from ketplan.app.rems import session_alerts  # issue 14: what this session's monitoring raises
 
-            alerts = session_alerts(store, status.label, entry.session_n)
+            alerts = session_alerts(store, status.label, entry)
     if output_format is CourseFormat.json:
         from ketplan.export.course_out import source_document
 

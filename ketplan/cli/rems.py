@@ -50,7 +50,12 @@ def due_command(
 @rems_app.command("submitted", epilog=STORE_EXIT)
 def submitted_command(
     label: str = typer.Argument(..., help="The course's label."),
-    session: int = typer.Option(..., "--session", help="The session whose form was submitted."),
+    session: str = typer.Option(
+        ...,
+        "--session",
+        metavar="N|xE",
+        help="The session whose form was submitted: its number, or xE for an extra session (see rems due).",
+    ),
     on: str | None = typer.Option(None, "--date", help="The day it was submitted, YYYY-MM-DD (default: today)."),
     by: str | None = typer.Option(None, "--by", help="Initials of who submitted it."),
     corrects: int | None = typer.Option(None, "--corrects", help="The submitted entry this one supersedes."),
@@ -68,7 +73,12 @@ def submitted_command(
 @rems_app.command("form", epilog=STORE_EXIT)
 def form_command(
     label: str = typer.Argument(..., help="The course's label."),
-    session: int = typer.Option(..., "--session", help="The given session."),
+    session: str = typer.Option(
+        ...,
+        "--session",
+        metavar="N|xE",
+        help="The given session: its number, or xE for an extra session (see rems due).",
+    ),
     output_format: FormFormat = typer.Option(FormFormat.table, "--format", "-f", help="table, json or html."),
     output: str | None = typer.Option(
         None, "--output", "-o", help="Write to this file; never overwrites without --force."

@@ -24,7 +24,7 @@ from datetime import date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 from ketplan.core import dosing
-from ketplan.core.errors import InputError, UnsafeDoseError, ref
+from ketplan.core.errors import InputError, UnsafeDoseError, quoted, ref
 from ketplan.core.references import Reference
 
 GIVEN, MISSED, CREATED, REPLAN = "given", "missed", "created", "replan"
@@ -322,7 +322,7 @@ def effective(entries: Iterable[Entry]) -> list[Entry]:
 class SessionView:
     """A session as the record shows it: planned, given, missed or cancelled."""
 
-    key: str  # "n3" for planned session 3, "x7" for an extra session recorded by entry 7
+    key: str  # "n3" for planned session 3, "x7" for the extra session first recorded by entry 7
     n: int | None
     date: date
     status: str
@@ -335,11 +335,103 @@ class SessionView:
     extra: bool = False
     note: str | None = None
 
+    @property
+    def session_key(self) -> str:
+        """What `--session` takes for it: "3" for a planned session, "x7" for an extra one."""
+        return self.key if self.extra else str(self.n)
+
+
+# --------------------------------------------------------------------------- session keys
+#
+# A given session is named by its key: "3" for planned session 3 (`--session 3`), "x7" for the extra
+# session first recorded by entry 7 (`--session x7`). A correction of an extra session that is itself an
+# extra session keeps the key of the entry it corrects, so the key, and what refers to it (monitoring
+# data, a REMS form mark: an `extra_entry` in their payload), outlive corrections.
+
+EXTRA_ENTRY = "extra_entry"  # payload key of an entry about an extra session: the entry that first recorded it
+_SESSION_NUMBER = re.compile(r"(?:([xX])|([+-]?))([0-9]+)", re.ASCII)
+
+
+def extra_roots(entries: Iterable[Entry]) -> dict[int, int]:
+    """Each entry that recorded a given extra session -> the entry that first recorded that session."""
+    roots: dict[int, int] = {}
+    for e in sorted(entries, key=lambda e: e.seq):  # a corrected entry comes before its correction
+        if e.kind == GIVEN and e.session_n is None:
+            roots[e.seq] = roots.get(e.corrects, e.seq) if e.corrects is not None else e.seq
+    return roots
+
+
+def extra_key(root: int) -> str:
+    return f"x{root}"
+
+
+def key_of(entry: Entry, roots: dict[int, int]) -> str | None:
+    """The key of the session an entry is about ("3", "x7"), or None (not about one session)."""
+    if entry.session_n is not None:
+        return str(entry.session_n)
+    if entry.seq in roots:
+        return extra_key(roots[entry.seq])
+    root = entry.payload.get(EXTRA_ENTRY)
+    return extra_key(root) if isinstance(root, int) and not isinstance(root, bool) else None
+
+
+def given_sessions(entries: Sequence[Entry]) -> dict[str, Entry]:
+    """Every given session by its key: the standing `given` entry of each planned and extra session."""
+    roots = extra_roots(entries)
+    out: dict[str, Entry] = {}
+    for e in effective(entries):
+        if e.kind == GIVEN:
+            key = key_of(e, roots)
+            if key is not None:
+                out[key] = e
+    return out
+
+
+def parse_session_key(value: int | str) -> str:
+    """`--session` as typed: a planned session's number ("3") or an extra session's key ("x7")."""
+    text = str(value).strip()
+    number = _SESSION_NUMBER.fullmatch(text) if len(text) <= 32 else None
+    if number is None:
+        raise InputError(
+            f"{ref('session')} {quoted(str(value))} is not a session: give a planned session's number (3) or an "
+            "extra session's key (x7: the entry that recorded it; see ketplan course status)",
+            "session",
+        )
+    if number[1]:
+        return extra_key(int(number[3]))
+    if int(number[2] + number[3]) < 1:
+        raise InputError(f"{ref('session')} must be a session number, 1 or more", "session")
+    return str(int(number[3]))
+
+
+def planned_number(key: str) -> int | None:
+    """3 for the key "3"; None for an extra session's key."""
+    return None if key.startswith("x") else int(key)
+
+
+def session_name(key: str) -> str:
+    """The session named in messages: "session 3" or "extra session x7"."""
+    return f"extra session {key}" if key.startswith("x") else f"session {key}"
+
+
+def no_extra_session(key: str, entries: Sequence[Entry]) -> InputError:
+    """The refusal of an extra session key the course does not have."""
+    keys = [k for k in given_sessions(entries) if k.startswith("x")]
+    known = f"its extra sessions: {', '.join(keys)}" if keys else "it has no extra session"
+    return InputError(
+        f"{ref('session')} {key}: the course has no extra session {key} ({known}; see ketplan course status)",
+        "session",
+    )
+
 
 def merge(plan: CoursePlan, entries: Sequence[Entry]) -> list[SessionView]:
     """Planned sessions with the effective given/missed entries laid over them, extra sessions
     (given on a date without a planned one) and cancelled ones, in date order."""
     standing = effective(entries)
+    roots = extra_roots(entries)
+    chains: dict[int, list[int]] = {}
+    for seq, root in roots.items():
+        chains.setdefault(root, []).append(seq)
     by_n: dict[int, Entry] = {}
     recorded: dict[int, list[int]] = {}
     extras: list[Entry] = []
@@ -381,16 +473,17 @@ def merge(plan: CoursePlan, entries: Sequence[Entry]) -> list[SessionView]:
         views.append(SessionView(f"n{s.n}", s.n, s.date, "cancelled", s.phase, s.dose_mg, s, ()))
     for entry in extras:
         assert entry.session_date is not None
+        root = roots[entry.seq]
         views.append(
             SessionView(
-                key=f"x{entry.seq}",
+                key=extra_key(root),
                 n=None,
                 date=entry.session_date,
                 status=GIVEN,
                 phase=str(entry.payload.get("phase") or "extra"),
                 dose_mg=float(entry.payload["dose_mg"]),
                 planned=None,
-                recorded=(entry.seq,),
+                recorded=tuple(sorted(chains[root])),
                 given_time=entry.payload.get("time"),
                 given_date=entry.session_date,
                 extra=True,

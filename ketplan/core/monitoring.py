@@ -336,7 +336,7 @@ class SessionAlert:
     id: str
     text: str
     sources: tuple[Reference, ...]
-    session: str  # "session 3" or "extra session of 2026-12-08"
+    session: str  # "session 3" or "extra session x7"
     date: date
 
 
@@ -433,52 +433,61 @@ def alerts_text(alerts: Iterable[SessionAlert]) -> list[str]:
 # --------------------------------------------------------------------------- monitoring of the record
 
 
-def session_monitoring(entries: Sequence[Any]) -> dict[int, tuple[Monitoring, tuple[int, ...]]]:
-    """Planned session number -> its monitoring (the standing `given` entry's, with later `monitoring`
-    entries for the session laid over it) and the seqs of the entries it comes from."""
-    from ketplan.core.course import GIVEN, effective
+def session_monitoring(entries: Sequence[Any]) -> dict[str, tuple[Monitoring, tuple[int, ...]]]:
+    """Each given session's key ("3", "x7": core.course.key_of) -> its monitoring (the standing `given`
+    entry's, with later `monitoring` entries for the session laid over it) and the seqs of the entries
+    it comes from."""
+    from ketplan.core.course import GIVEN, effective, extra_roots, key_of
 
-    out: dict[int, tuple[Monitoring, tuple[int, ...]]] = {}
-    given_seq: dict[int, int] = {}
-    for entry in effective(entries):
-        if entry.session_n is None:
+    roots = extra_roots(entries)
+    standing = effective(entries)
+    out: dict[str, tuple[Monitoring, tuple[int, ...]]] = {}
+    given: set[str] = set()
+    for entry in standing:
+        key = key_of(entry, roots) if entry.kind == GIVEN else None
+        if key is None:
             continue
-        if entry.kind == GIVEN:
-            given_seq[entry.session_n] = entry.seq
-            payload = entry.payload.get("monitoring")
-            if payload:
-                out[entry.session_n] = (Monitoring.from_payload(payload), (entry.seq,))
-    for entry in effective(entries):
-        if entry.kind != MONITORING or entry.session_n is None or entry.session_n not in given_seq:
+        given.add(key)
+        payload = entry.payload.get("monitoring")
+        if payload:
+            out[key] = (Monitoring.from_payload(payload), (entry.seq,))
+    for entry in standing:
+        key = key_of(entry, roots) if entry.kind == MONITORING else None
+        if key is None or key not in given:
             continue
-        before, seqs = out.get(entry.session_n, (Monitoring(), ()))
-        out[entry.session_n] = (
-            before.updated(Monitoring.from_payload(entry.payload.get("monitoring"))),
-            (*seqs, entry.seq),
-        )
+        before, seqs = out.get(key, (Monitoring(), ()))
+        out[key] = (before.updated(Monitoring.from_payload(entry.payload.get("monitoring"))), (*seqs, entry.seq))
     return out
 
 
-def alerts_for_session(plan: Any, entries: Sequence[Any], n: int) -> list[SessionAlert]:
-    """The monitoring alerts of planned session `n` as the record stands."""
-    found = session_monitoring(entries).get(n)
-    session = plan.session(n)
-    if found is None or session is None:
+def alerts_for_session(plan: Any, entries: Sequence[Any], key: str) -> list[SessionAlert]:
+    """The monitoring alerts of the given session `key` ("3" or "x7") as the record stands."""
+    from ketplan.core.course import given_sessions, planned_number, session_name
+
+    found = session_monitoring(entries).get(key)
+    given = given_sessions(entries).get(key)
+    if found is None or given is None:
         return []
-    day = next((e.session_date for e in entries if e.kind == "given" and e.session_n == n and e.session_date), None)
+    n = planned_number(key)
+    session = plan.session(n) if n is not None else None
+    if n is not None and session is None:
+        return []
+    # An extra session is observed as the protocol's sessions are (the same time in each planned session).
+    template = session or next(iter(plan.sessions), None) or next(iter(plan.cancelled), None)
     return monitoring_alerts(
         found[0],
         esketamine=plan.is_esketamine,
-        observation_minutes=session.observation_minutes,
+        observation_minutes=template.observation_minutes if template is not None else 0,
         protocol_id=plan.protocol_id,
-        where=f"session {n}",
-        day=day or session.date,
+        where=session_name(key),
+        day=given.session_date or (session.date if session is not None else given.recorded_at.date()),
     )
 
 
 def last_session_alerts(plan: Any, entries: Sequence[Any], views: Sequence[Any]) -> list[SessionAlert]:
-    """The monitoring alerts of the last given planned session (what `course status` and `clinic today` show)."""
-    given = [v for v in views if v.status == "given" and v.n is not None]
+    """The monitoring alerts of the last given session, planned or extra (what `course status` and
+    `clinic today` show)."""
+    given = [v for v in views if v.status == "given"]
     if not given:
         return []
-    return alerts_for_session(plan, entries, given[-1].n)
+    return alerts_for_session(plan, entries, given[-1].session_key)

@@ -45,7 +45,7 @@ def record_advice(
         alerts.append(Advice("phq9-item9", item9_text(day, answer), (BOXED_WARNING,)))
     overdue = [form for form in forms(label, plan, entries, settings, today) if form.overdue]
     if overdue:
-        numbers = ", ".join(str(form.n) for form in overdue)
+        numbers = ", ".join(form.key for form in overdue)  # "1, 2" or "1, x7" (an extra session)
         alerts.append(
             Advice(
                 "rems-form-overdue",

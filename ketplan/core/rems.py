@@ -41,7 +41,7 @@ FORM_COPY = Reference(
 @dataclass(eq=False, repr=False)
 class FormDue:
     label: str
-    n: int
+    n: int | None  # the planned session's number; None for an extra session
     day: date
     dose_mg: float
     due: date
@@ -49,22 +49,35 @@ class FormDue:
     submitted_on: date | None
     submitted_entry: int | None
     missing: tuple[str, ...]  # form fields the record lacks
+    key: str = ""  # what `--session` takes: "3", or "x7" for an extra session (core.course.key_of)
 
     @property
     def overdue(self) -> bool:
         return self.submitted_on is None and self.days_left < 0
 
+    @property
+    def order(self) -> tuple[date, str, date, int, str]:
+        """Forms in the order to do them: by due date, course, session date, then session."""
+        return (self.due, self.label, self.day, self.n or 0, self.key)
 
-def _given(entries: Sequence[Any]) -> dict[int, Any]:
-    from ketplan.core.course import GIVEN, effective
 
-    return {e.session_n: e for e in effective(entries) if e.kind == GIVEN and e.session_n is not None}
+def _given(entries: Sequence[Any]) -> dict[str, Any]:
+    from ketplan.core.course import given_sessions
+
+    return given_sessions(entries)
 
 
-def submissions(entries: Sequence[Any]) -> dict[int, Any]:
-    from ketplan.core.course import effective
+def submissions(entries: Sequence[Any]) -> dict[str, Any]:
+    """Each session key ("3", "x7") -> the standing entry that marks its form submitted."""
+    from ketplan.core.course import effective, extra_roots, key_of
 
-    return {e.session_n: e for e in effective(entries) if e.kind == SUBMITTED and e.session_n is not None}
+    roots = extra_roots(entries)
+    out = {}
+    for e in effective(entries):
+        key = key_of(e, roots) if e.kind == SUBMITTED else None
+        if key is not None:
+            out[key] = e
+    return out
 
 
 def needs_form(plan: Any, settings: CourseSettings, day: date) -> bool:
@@ -84,24 +97,25 @@ def missing_fields(monitoring: Monitoring | None) -> tuple[str, ...]:
 
 
 def forms(label: str, plan: Any, entries: Sequence[Any], settings: CourseSettings, today: date) -> list[FormDue]:
-    """Every given outpatient esketamine session of one course with its form's due date and state."""
+    """Every given outpatient esketamine session of one course, planned or extra, with its form's due
+    date and state, in session date order."""
+    from ketplan.core.course import planned_number
     from ketplan.core.monitoring import session_monitoring
 
-    given = _given(entries)
     marks = submissions(entries)
     monitoring = session_monitoring(entries)
     out = []
-    for n, entry in sorted(given.items()):
+    for key, entry in _given(entries).items():
         day = entry.session_date
         if day is None or not needs_form(plan, settings, day):
             continue
         due = day + timedelta(days=FORM_DAYS)
-        mark = marks.get(n)
-        found = monitoring.get(n)
+        mark = marks.get(key)
+        found = monitoring.get(key)
         out.append(
             FormDue(
                 label=label,
-                n=n,
+                n=planned_number(key),
                 day=day,
                 dose_mg=float(entry.payload.get("dose_mg", 0)),
                 due=due,
@@ -109,67 +123,84 @@ def forms(label: str, plan: Any, entries: Sequence[Any], settings: CourseSetting
                 submitted_on=date.fromisoformat(mark.payload["submitted_on"]) if mark is not None else None,
                 submitted_entry=mark.seq if mark is not None else None,
                 missing=missing_fields(found[0] if found else None),
+                key=key,
             )
         )
+    out.sort(key=lambda f: (f.day, f.n or 0, f.key))
     return out
 
 
 def check_submission(
-    plan: Any, entries: Sequence[Any], settings: CourseSettings, n: int, on: date, today: date, corrects: int | None
+    plan: Any, entries: Sequence[Any], settings: CourseSettings, key: str, on: date, today: date, corrects: int | None
 ) -> dict[str, Any]:
-    """Refuse marking a form that cannot exist or is already marked; the payload of the new entry."""
-    session = form_session(plan, entries, settings, n)
+    """Refuse marking a form that cannot exist or is already marked; the payload of the new entry
+    (an extra session's mark names the entry that first recorded the session: `extra_entry`)."""
+    from ketplan.core.course import EXTRA_ENTRY, extra_roots, key_of, planned_number, session_name
+
+    session = form_session(plan, entries, settings, key)
+    name = session_name(key)
     if on > today:
         raise InputError(f"{ref('date')} {on.isoformat()} is after today ({today.isoformat()})", "date")
     if on < session.session_date:
         raise InputError(
-            f"{ref('date')} {on.isoformat()} is before session {n} was given ({session.session_date.isoformat()})",
+            f"{ref('date')} {on.isoformat()} is before {name} was given ({session.session_date.isoformat()})",
             "date",
         )
     marks = submissions(entries)
-    if n in marks and marks[n].seq != corrects:
+    if key in marks and marks[key].seq != corrects:
         raise InputError(
-            f"the form of session {n} is already marked submitted on {marks[n].payload['submitted_on']} (entry "
-            f"{marks[n].seq}); to change it, add {ref('corrects')} {marks[n].seq}",
+            f"the form of {name} is already marked submitted on {marks[key].payload['submitted_on']} (entry "
+            f"{marks[key].seq}); to change it, add {ref('corrects')} {marks[key].seq}",
             "corrects",
         )
     if corrects is not None:
         target = next((e for e in entries if e.seq == corrects), None)
-        if target is None or target.kind != SUBMITTED or target.session_n != n:
+        if target is None or target.kind != SUBMITTED or key_of(target, extra_roots(entries)) != key:
             raise InputError(
-                f"{ref('corrects')} {corrects}: not a form-submitted entry of session {n} (see ketplan course log)",
+                f"{ref('corrects')} {corrects}: not a form-submitted entry of {name} (see ketplan course log)",
                 "corrects",
             )
-    return {"submitted_on": on.isoformat()}
+    payload: dict[str, Any] = {"submitted_on": on.isoformat()}
+    if planned_number(key) is None:
+        payload[EXTRA_ENTRY] = int(key[1:])
+    return payload
 
 
-def form_session(plan: Any, entries: Sequence[Any], settings: CourseSettings, n: int) -> Any:
-    """The standing `given` entry of session n, when it needs a form; else one clear refusal."""
-    session = plan.session(n)
-    if session is None:
-        last = plan.sessions[-1].n if plan.sessions else 0
-        raise InputError(f"{ref('session')} {n}: the course has sessions 1-{last}", "session")
+def form_session(plan: Any, entries: Sequence[Any], settings: CourseSettings, key: str) -> Any:
+    """The standing `given` entry of the session `key` ("3" or "x7"), when it needs a form; else one
+    clear refusal."""
+    from ketplan.core.course import no_extra_session, planned_number, session_name
+
+    n = planned_number(key)
+    name = session_name(key)
+    given = _given(entries).get(key)
+    session = plan.session(n) if n is not None else None
+    if n is not None:
+        if session is None:
+            last = plan.sessions[-1].n if plan.sessions else 0
+            raise InputError(f"{ref('session')} {n}: the course has sessions 1-{last}", "session")
+    elif given is None:
+        raise no_extra_session(key, entries)
     if not plan.is_esketamine:
         raise InputError(
-            f"session {n} is {plan.drug} ({plan.protocol_id}): REMS Patient Monitoring Forms are for SPRAVATO "
+            f"{name} is {plan.drug} ({plan.protocol_id}): REMS Patient Monitoring Forms are for SPRAVATO "
             "(esketamine) sessions only",
             "session",
         )
-    given = _given(entries).get(n)
     if given is None:
         from ketplan.core.course import MISSED, effective
 
         missed = any(e.kind == MISSED and e.session_n == n for e in effective(entries))
+        shown = f" ({session.date.isoformat()})" if session is not None else ""
         raise InputError(
-            f"session {n} ({session.date.isoformat()}) "
+            f"{name}{shown} "
             + ("was missed" if missed else "has not been recorded as given")
             + ": a monitoring form follows a given session",
             "session",
         )
     if settings.setting_on(given.session_date) != "outpatient":
         raise InputError(
-            f"session {n} was given in an inpatient setting: inpatient settings do not submit REMS Patient "
-            "Monitoring Forms",
+            f"{name} was given in an inpatient setting: inpatient settings do not submit REMS Patient Monitoring Forms",
             "session",
         )
     return given
@@ -180,22 +211,25 @@ def _yes_no(value: bool | None) -> str | None:
 
 
 def worksheet(
-    label: str, plan: Any, entries: Sequence[Any], settings: CourseSettings, n: int, today: date
+    label: str, plan: Any, entries: Sequence[Any], settings: CourseSettings, key: str, today: date
 ) -> dict[str, Any]:
-    """The form's sections filled from the record; identifying fields are None (left blank)."""
+    """The form's sections filled from the record; identifying fields are None (left blank). `key` is the
+    session's ("3", or "x7" for an extra session)."""
+    from ketplan.core.course import planned_number
     from ketplan.core.monitoring import session_monitoring
 
-    given = form_session(plan, entries, settings, n)
-    found = session_monitoring(entries).get(n)
+    given = form_session(plan, entries, settings, key)
+    found = session_monitoring(entries).get(key)
     m = found[0] if found else Monitoring()
-    session = plan.session(n)
-    dose = float(given.payload.get("dose_mg", session.dose_mg))
+    n = planned_number(key)
+    session = plan.session(n) if n is not None else None
+    dose = float(given.payload.get("dose_mg", session.dose_mg if session is not None else 0))
     first = not any(
         e.kind == "given" and e.session_date is not None and e.session_date < given.session_date
         for e in _given(entries).values()
     )
     due = given.session_date + timedelta(days=FORM_DAYS)
-    mark = submissions(entries).get(n)
+    mark = submissions(entries).get(key)
     observed = {
         name: _yes_no(getattr(m, name)) if getattr(m, name) is not None else ("No" if found else None)
         for name in ("sedation", "dissociation", "respiratory_depression")
@@ -306,6 +340,7 @@ def worksheet(
     return {
         "label": label,
         "session": n,
+        "session_key": key,
         "date": given.session_date.isoformat(),
         "due": due.isoformat(),
         "days_left": (due - today).days,

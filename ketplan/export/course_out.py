@@ -35,6 +35,7 @@ def advice_document(advice: Advice, *, command: bool) -> dict[str, Any]:
 def session_view_document(view: SessionView) -> dict[str, Any]:
     return {
         "n": view.n,
+        "session_key": view.session_key,
         "date": view.date.isoformat(),
         "status": view.status,
         "phase": view.phase,
@@ -118,7 +119,7 @@ def status_text(status: CourseStatus, today: date) -> str:
         f"{'n':>3}  {'date':<10}  {'phase':<12}  {'dose':>7}  {'status':<9}  entries",
     ]
     for v in status.sessions:
-        n = str(v.n) if v.n is not None else "+"
+        n = v.session_key  # "3", or "x7" for the extra session recorded by entry 7
         status_word = v.status + (" (extra)" if v.extra else "")
         if v.status == "planned" and v.date < today:
             status_word = "no record"
@@ -182,12 +183,18 @@ def list_document(rows) -> dict[str, Any]:
 
 
 def log_text(label: str, entries: Sequence[Entry]) -> str:
+    from ketplan.core.course import extra_roots, key_of
+
     superseded = {e.corrects: e.seq for e in entries if e.corrects is not None}
+    roots = extra_roots(entries)
     lines = [f"Record of course {label} (append-only; a correction supersedes, nothing is erased)"]
     for e in entries:
         what = e.kind
+        key = key_of(e, roots)
         if e.session_n is not None:
             what += f" session {e.session_n}"
+        elif key is not None:
+            what += f" extra session {key}"
         elif e.kind == "given":
             what += " extra session"
         if e.session_date is not None:

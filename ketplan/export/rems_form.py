@@ -22,13 +22,16 @@ td.name { width: 55%; }
 
 
 def form_html(sheet: dict[str, Any]) -> str:
+    from ketplan.export.rems_out import session_name
+
+    name = escape(session_name(sheet))
     parts = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
-        f"<title>REMS monitoring worksheet {escape(sheet['label'])} session {sheet['session']}</title>",
+        f"<title>REMS monitoring worksheet {escape(sheet['label'])} {name}</title>",
         f"<style>{CSS}</style></head><body>",
         "<h1>SPRAVATO&reg; REMS Patient Monitoring Form &mdash; worksheet</h1>",
-        f"<p>Course <strong>{escape(sheet['label'])}</strong>, session {sheet['session']} on "
+        f"<p>Course <strong>{escape(sheet['label'])}</strong>, {name} on "
         f"{escape(sheet['date'])}. Due <strong>{escape(sheet['due'])}</strong>"
         + (f" (submitted {escape(sheet['submitted_on'])})" if sheet["submitted_on"] else "")
         + ".</p>",

@@ -20,13 +20,14 @@ def due_document(forms: Sequence[Any]) -> dict[str, Any]:
             {
                 "label": f.label,
                 "session": f.n,
+                "session_key": f.key,
                 "date": f.day.isoformat(),
                 "dose_mg": f.dose_mg,
                 "due": f.due.isoformat(),
                 "days_left": f.days_left,
                 "overdue": f.overdue,
                 "missing": list(f.missing),
-                "form_command": f"ketplan rems form {f.label} --session {f.n}",
+                "form_command": f"ketplan rems form {f.label} --session {f.key}",
             }
             for f in forms
         ],
@@ -42,13 +43,13 @@ def due_text(forms: Sequence[Any]) -> str:
     for f in forms:
         left = f"OVERDUE {-f.days_left}d" if f.overdue else f"{f.days_left}"
         lines.append(
-            f"{f.label:<12} {f.n:>3}  {f.day.isoformat():<10}  {f.due.isoformat():<10}  {left:<12}  "
+            f"{f.label:<12} {f.key:>3}  {f.day.isoformat():<10}  {f.due.isoformat():<10}  {left:<12}  "
             + (", ".join(f.missing) or "-")
         )
     lines += [
         "",
-        "Print a worksheet: ketplan rems form LABEL --session N; after submitting it in the REMS: "
-        "ketplan rems submitted LABEL --session N.",
+        "Print a worksheet: ketplan rems form LABEL --session N (xE for an extra session); after submitting it in "
+        "the REMS: ketplan rems submitted LABEL --session N.",
         "Due within 7 days of the session (SPRAVATO REMS). " + PREPARED,
     ]
     return "\n".join(lines) + "\n"
@@ -58,9 +59,14 @@ def form_document(sheet: dict[str, Any]) -> dict[str, Any]:
     return {**sheet, "sources": [_source(s) for s in sheet["sources"]]}
 
 
+def session_name(sheet: dict[str, Any]) -> str:
+    """The worksheet's session: "session 3", or "extra session x7" (its `session` is None)."""
+    return f"session {sheet['session']}" if sheet["session"] is not None else f"extra session {sheet['session_key']}"
+
+
 def form_text(sheet: dict[str, Any]) -> str:
     lines = [
-        f"SPRAVATO REMS Patient Monitoring Form: worksheet for course {sheet['label']}, session {sheet['session']} "
+        f"SPRAVATO REMS Patient Monitoring Form: worksheet for course {sheet['label']}, {session_name(sheet)} "
         f"({sheet['date']})",
         f"Due {sheet['due']}"
         + (

@@ -19,6 +19,7 @@ def today_document(today: Any) -> dict[str, Any]:
                 "label": s.label,
                 "protocol": s.protocol,
                 "session": s.n,
+                "session_key": s.key,
                 "dose_mg": s.dose_mg,
                 "devices": s.devices,
                 "status": s.status,
@@ -30,6 +31,7 @@ def today_document(today: Any) -> dict[str, Any]:
             {
                 "label": f.label,
                 "session": f.n,
+                "session_key": f.key,
                 "date": f.day.isoformat(),
                 "due": f.due.isoformat(),
                 "days_left": f.days_left,
@@ -70,10 +72,7 @@ def today_text(today: Any) -> str:
         dose = f"{s.dose_mg:g} mg" + (f", {s.devices} device{'s' if s.devices != 1 else ''}" if s.devices else "")
         extra = "" if s.status == "planned" else f"  [{s.status}]"
         where = "" if s.setting == "outpatient" else f"  ({s.setting})"
-        lines.append(
-            f"  {s.time or '--:--'}  {s.label:<10} {s.protocol:<26} session {s.n if s.n is not None else '+':<3} {dose}"
-            f"{where}{extra}"
-        )
+        lines.append(f"  {s.time or '--:--'}  {s.label:<10} {s.protocol:<26} session {s.key:<3} {dose}{where}{extra}")
     lines += ["", f"REMS monitoring forms waiting ({len(today.forms)})"]
     if not today.forms:
         lines.append("  none")
@@ -82,7 +81,7 @@ def today_text(today: Any) -> str:
         if f.overdue:
             overdue.setdefault(f.label, []).append(f)
     for label, group in overdue.items():
-        numbers = ", ".join(str(f.n) for f in group)
+        numbers = ", ".join(f.key for f in group)
         oldest = max(-f.days_left for f in group)
         lines.append(
             f"  {label:<10} session{'s' if len(group) > 1 else ''} {numbers}: OVERDUE"
@@ -91,7 +90,7 @@ def today_text(today: Any) -> str:
     for f in today.forms:
         if not f.overdue:
             lines.append(
-                f"  {f.label:<10} session {f.n} of {f.day.isoformat()}: due {f.due.isoformat()} ({f.days_left} day(s) left)"
+                f"  {f.label:<10} session {f.key} of {f.day.isoformat()}: due {f.due.isoformat()} ({f.days_left} day(s) left)"
             )
     lines += ["", f"Screens and measures due ({len(today.screens) + len(today.measures)})"]
     if not today.screens and not today.measures:
