@@ -8,7 +8,17 @@ import shutil
 from datetime import date
 
 import pytest
-from views_support import chromium, esketamine_plan, iv_plan, pdf_info, pdf_text, print_to_pdf
+from views_support import (
+    CourseStore,
+    chromium,
+    esketamine_plan,
+    iv_course,
+    iv_plan,
+    pdf_info,
+    pdf_text,
+    print_to_pdf,
+    sc_course,
+)
 
 from ketplan.core.dosing import Sex, WeightBasis, weight_based_dose
 from ketplan.export.handout import render_handout
@@ -120,6 +130,61 @@ def test_nurse_sheet_prints_on_one_page(tmp_path, name, paper):
         assert warning.split(":")[0] in text
 
 
+# Age 70, BMI 41.5 on actual weight, 1.0 mg/kg, 120 mg, 100 mg/mL, a 120-minute infusion: six warnings.
+HEAVY_IV = ("--weight", "120kg", "--height", "170cm", "--sex", "female", "--age", "70", "--mg-per-kg", "1.0",
+            "--minutes", "120", "--concentration", "100", "--final-volume", "250")  # fmt: skip
+# Courses in a store of their own: (make the course, label, session). The last one is the fullest
+# page: six dose warnings, the session already recorded as given, and the notes.
+COURSE_SHEETS = {
+    "iv-session-3": (iv_course, "P02", 3),
+    "sc-titration-session-3": (sc_course, "P04", 3),
+    "iv-warnings-given": (
+        lambda store, label: iv_course(store, label, *HEAVY_IV),
+        "P08",
+        2,
+    ),
+}
+
+
+@pytest.mark.parametrize("paper", ["A4", "letter"])
+@pytest.mark.parametrize("name", sorted(COURSE_SHEETS))
+def test_course_session_sheet_prints_on_one_page(tmp_path, name, paper):
+    """`ketplan course sheet`'s page (the `html` format of a course session) with a long clinic name."""
+    from ketplan.export.formats import FORMATS, SESSION, RenderOptions, render
+    from ketplan.export.html_page import long_date, short_date
+
+    make, label, n = COURSE_SHEETS[name]
+    store = CourseStore(tmp_path)
+    make(store, label)
+    sheet = store.sheet(label, n)
+    options = RenderOptions(today=date(2026, 11, 9), extra={"clinic": LONG_CLINIC, "paper": paper})
+    pdf = print_to_pdf(render(FORMATS["html"], SESSION, sheet, options), tmp_path, f"course-{name}")
+    info = pdf_info(pdf)
+    assert info["Pages"] == "1", info
+    assert PAPER_POINTS[paper] in info["Page size"], info
+    text = pdf_text(pdf)
+    dose = sheet.dose
+    volume = f"{dose.drug_volume_ml:.2f}" if dose.drug_volume_ml < 1 else f"{dose.drug_volume_ml:.1f}"
+    for expected in (
+        label,
+        long_date(sheet.session_date),
+        f"{dose.mg_per_kg:g} mg/kg",
+        f"{dose.dose_mg:.1f} mg",
+        f"{volume} mL",
+        f"{dose.concentration_mg_per_ml:g} mg/mL",
+        f"recorded {short_date(sheet.weight_recorded_on)}",
+        sheet.protocol_id,
+        "Independently checked by",
+        "Waste witnessed by",
+        "Printed Monday 9 November 2026",
+    ):
+        assert expected in text, expected
+    if dose.pump_rate_ml_per_h is not None:
+        assert f"{dose.pump_rate_ml_per_h:.1f} mL/h" in text
+    for line in (*sheet.cautions, *dose.warnings, *sheet.notes):
+        assert line.split(":")[0] in text, line
+
+
 def test_the_readme_commands_print_on_one_page(tmp_path):
     """The README's commands, run as the installed program, write pages that print on one sheet."""
     import subprocess
@@ -150,11 +215,21 @@ def test_the_readme_commands_print_on_one_page(tmp_path):
             "html",
         ],
         "nurse": ["dose", "--weight", "70kg", "--mg-per-kg", "0.5", "--format", "html"],
+        "course-sheet": ["course", "sheet", "P02", "--session", "3", "--format", "html"],
     }
+    import os
+
+    env = {**os.environ, "KETPLAN_DB": str(tmp_path / "k.db"), "KETPLAN_NOW": "2026-11-09T12:00:00Z"}
+    made = subprocess.run(
+        [str(ketplan), "course", "new", "P02", "--route", "iv", "--weight", "70kg", "--start", "2026-11-02",
+         "--days", "mon,thu", "--tz", "Europe/Brussels", "--weeks", "4", "--quiet"],
+        capture_output=True, text=True, timeout=60, env=env,
+    )  # fmt: skip
+    assert made.returncode == 0, made.stderr
     for name, args in commands.items():
         target = tmp_path / f"{name}-cli.html"
         # `ketplan dose` has no --output: the page goes to stdout, as `> FILE` in the README.
-        done = subprocess.run([str(ketplan), *args], capture_output=True, text=True, timeout=60)
+        done = subprocess.run([str(ketplan), *args], capture_output=True, text=True, timeout=60, env=env)
         assert done.returncode == 0, done.stderr
         target.write_text(done.stdout, encoding="utf-8")
         pdf = print_to_pdf(target.read_text(encoding="utf-8"), tmp_path, f"{name}-cli")

@@ -41,6 +41,52 @@ def iv_plan(**overrides):
     return plan_from_text(PlanOptions(**values), default_zone="UTC")
 
 
+class CourseStore:
+    """`ketplan course ...` through CliRunner on a store of its own, with the clock fixed."""
+
+    def __init__(self, folder: Path, now: str = "2026-11-09T12:00:00Z"):
+        self.db, self.now = folder / "courses.db", now
+
+    def __call__(self, *args: str, now: str | None = None):
+        from typer.testing import CliRunner
+
+        from ketplan.cli import app
+
+        env = {"KETPLAN_DB": str(self.db), "KETPLAN_NOW": now or self.now, "TZ": "UTC", "NO_COLOR": "1"}
+        return CliRunner().invoke(app, ["course", *args], env=env)
+
+    def ok(self, *args: str, now: str | None = None) -> str:
+        result = self(*args, now=now)
+        assert result.exit_code == 0, (args, result.stdout, result.stderr)
+        return result.stdout
+
+    def sheet(self, label: str, session: int):
+        """The SessionSheet of `label`'s session, as `course sheet` computes it."""
+        from ketplan.app.course import session_sheet
+        from ketplan.io.store import open_store
+
+        store = open_store(str(self.db), create=False)
+        try:
+            return session_sheet(store, label, session)
+        finally:
+            store.close()
+
+
+def iv_course(store: CourseStore, label: str = "P02", *extra: str) -> None:
+    """IV 70 kg twice weekly from Mon 2 Nov 2026 (8 infusions), sessions 1 and 2 given as planned."""
+    store.ok("new", label, "--route", "iv", "--weight", "70kg", "--start", "2026-11-02", "--days", "mon,thu",
+             "--tz", "Europe/Brussels", "--weeks", "4", *extra, "--quiet", now="2026-11-02T08:00:00Z")  # fmt: skip
+    store.ok("record", label, "--sessions", "1-2", "--given")
+
+
+def sc_course(store: CourseStore, label: str = "P04", *extra: str) -> None:
+    """SC 70 kg, KADS response-guided 0.5/0.6/0.75/0.9 mg/kg twice weekly from Tue 3 Nov 2026;
+    sessions 1 (0.5 mg/kg) and 2 (0.6 mg/kg) given as planned."""
+    store.ok("new", label, "--route", "sc", "--weight", "70kg", "--start", "2026-11-03", "--days", "tue,fri",
+             "--tz", "Europe/Brussels", *extra, "--quiet", now="2026-11-02T08:00:00Z")  # fmt: skip
+    store.ok("record", label, "--sessions", "1-2", "--given")
+
+
 def check_golden(name: str, actual: str) -> None:
     path = GOLDEN / name
     if UPDATE or not path.exists():

@@ -449,6 +449,32 @@ def show(store: Store, label: str, *, moment: datetime) -> tuple[Loaded, list[Re
     return loaded, revisions, course_status(loaded.course.label, loaded.plan, loaded.entries, today)
 
 
+def session_sheet(store: Store, label: str, session_n: int):
+    """Session `session_n` of the course's current plan (its latest revision, so a replan counts)
+    with its dose worked out for the nurse's preparation sheet (ketplan.core.session_sheet).
+
+    The dose comes from the course's stored options (weight, height, basis, vial strength,
+    final volume, infusion time: the clinic profile's values were frozen into them at `course
+    new`) through the planning path, at the session's own mg/kg. The record keeps no weight
+    update, so the weight is the course's, dated by the course's creation."""
+    from ketplan.app.planning import plan_request_from_text
+    from ketplan.core.session_sheet import find_session, prepare_session
+
+    with store.transaction(write=False):
+        loaded = _load(store, label)
+    find_session(loaded.plan, session_n)  # a wrong number is refused before any protocol is read
+    request = plan_request_from_text(options_from_document(loaded.course.options), default_zone=loaded.plan.timezone)
+    return prepare_session(
+        loaded.course.label,
+        loaded.plan,
+        loaded.entries,
+        session_n,
+        request,
+        weight_recorded_on=today_in(loaded.plan.timezone, loaded.course.created_at),
+        plan_revision=loaded.revision.revision,
+    )
+
+
 # --------------------------------------------------------------------------- replan
 
 

@@ -545,6 +545,52 @@ def show_command(
         write_output(status_text(result, today), target, force=force)
 
 
+# --------------------------------------------------------------------------- sheet
+
+
+def _sheet_format_option():
+    from ketplan.cli.options import format_option
+    from ketplan.export.formats import SESSION
+
+    return format_option(SESSION, default="table")
+
+
+@course_app.command("sheet", epilog=STORE_EXIT)
+def sheet_command(
+    label: str = typer.Argument(..., help="The course's label."),
+    session: int = typer.Option(..., "--session", help="The session number in the course's current plan."),
+    output_format: str = _sheet_format_option(),
+    output: str | None = typer.Option(
+        None, "--output", "-o", help="Write to this file; never overwrites without --force."
+    ),
+    force: bool = typer.Option(False, "--force", help="Allow --output to replace an existing file."),
+    details: bool = typer.Option(False, "--details", help="Tables: the dose's references in full."),
+    db: str | None = DbOption,
+) -> None:
+    """The nurse's preparation sheet for one session of a weight-based course (html: one printed page).
+
+    That session's own mg/kg and dose from the current plan, worked out like 'ketplan dose' from the
+    course's weight, basis and preparation. Esketamine is refused: nothing is drawn up."""
+    from pathlib import Path
+
+    from ketplan.app.course import session_sheet, today_in
+    from ketplan.cli.output import emit
+    from ketplan.cli.plan import _load_protocol_models
+    from ketplan.cli.terminal import view_settings
+    from ketplan.export import formats
+
+    chosen = formats.choose(output_format, formats.SESSION, what="a session's sheet")
+    formats.check_only_options(chosen, {"details": details})
+    _load_protocol_models()
+    moment = _moment()
+    with _store(db) as store:
+        sheet = session_sheet(store, label, session)
+    settings = {**formats.settings_for(chosen, {"details": details or None}), **view_settings(chosen.name)}
+    if chosen.name == "html":
+        settings["today"] = today_in(sheet.timezone, moment)  # the course's today (KETPLAN_NOW in tests)
+    emit(chosen, formats.SESSION, sheet, None if output in (None, "-") else Path(output), force=force, **settings)
+
+
 # --------------------------------------------------------------------------- log
 
 

@@ -24,6 +24,7 @@ from ketplan.core.errors import InputError, ref
 PLAN = "plan"  # one plan (`ketplan plan`)
 ROSTER = "roster"  # many plans streamed from `ketplan plan --roster`
 DOSE = "dose"  # one weight-based dose (`ketplan dose`)
+SESSION = "session"  # one session of a stored course, prepared (`ketplan course sheet`)
 PROTOCOLS = "protocols"  # the list of shipped protocols
 PROTOCOL = "protocol"  # one protocol in full
 
@@ -69,14 +70,14 @@ FORMATS: dict[str, OutputFormat] = {
             "table",
             "ketplan.export.table_format",
             "a readable table (plain text when stdout is not a terminal)",
-            frozenset({PLAN, ROSTER, DOSE, PROTOCOLS, PROTOCOL}),
+            frozenset({PLAN, ROSTER, DOSE, SESSION, PROTOCOLS, PROTOCOL}),
             only_options={"details": "what the table shows", "date_format": "dates in tables"},
         ),
         OutputFormat(
             "json",
             "ketplan.export.jsonout",
             "one JSON object for scripts",
-            frozenset({PLAN, DOSE, PROTOCOLS, PROTOCOL}),
+            frozenset({PLAN, DOSE, SESSION, PROTOCOLS, PROTOCOL}),
         ),
         OutputFormat("jsonl", "ketplan.export.jsonout", "one plan per line", frozenset({ROSTER}), for_one_plan="json"),
         OutputFormat("csv", "ketplan.export.csvout", "one row per session, header first", frozenset({PLAN, ROSTER})),
@@ -98,13 +99,13 @@ FORMATS: dict[str, OutputFormat] = {
         OutputFormat(
             "html",
             "ketplan.export.html_format",
-            "a printable page: the patient handout for a plan, the preparation sheet for a dose",
-            frozenset({PLAN, DOSE}),
+            "a printable page: the patient handout for a plan, the preparation sheet for a dose or a course session",
+            frozenset({PLAN, DOSE, SESSION}),
         ),
     )
 }
 
-DEFAULTS = {PLAN: "table", ROSTER: "jsonl", DOSE: "table", PROTOCOLS: "table", PROTOCOL: "table"}
+DEFAULTS = {PLAN: "table", ROSTER: "jsonl", DOSE: "table", SESSION: "table", PROTOCOLS: "table", PROTOCOL: "table"}
 
 
 def names_for(subject: str) -> list[str]:

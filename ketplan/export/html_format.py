@@ -39,3 +39,25 @@ def render_dose(dose, options) -> str:
         today=getattr(options, "today", None),
         paper=extra.get("paper"),
     )
+
+
+def render_session(sheet, options) -> str:
+    """A session of a stored course (ketplan.core.session_sheet.SessionSheet): the nurse's sheet
+    for that session's own dose, with its label, date, protocol, weight date, cautions and notes."""
+    from ketplan.export.html_page import short_date
+    from ketplan.export.nurse_sheet import render_nurse_sheet
+
+    extra = _extra(options)
+    return render_nurse_sheet(
+        sheet.dose,
+        label=sheet.label,
+        session_n=sheet.session_n,
+        session_date=sheet.session_date,
+        clinic=extra.get("clinic"),
+        today=getattr(options, "today", None),
+        paper=extra.get("paper"),
+        protocol=sheet.protocol_id,
+        weight_note=f"recorded {short_date(sheet.weight_recorded_on)}",
+        cautions=sheet.cautions,
+        notes=sheet.notes,
+    )

@@ -167,6 +167,36 @@ def render_dose(dose, options) -> str:
     return dumps(dose_document(dose)) + "\n"
 
 
+def sheet_document(sheet) -> dict[str, Any]:
+    """A session of a stored course prepared (`ketplan course sheet`): the session, where its
+    weight comes from, the cautions and notes, and the dose in the `dose` document's keys."""
+    return {
+        "label": sheet.label,
+        "protocol": sheet.protocol_id,
+        "protocol_title": sheet.protocol_title,
+        "plan_revision": sheet.plan_revision,
+        "session": {
+            "n": sheet.session_n,
+            "of": sheet.session_count,
+            "date": sheet.session_date.isoformat(),
+            "start": sheet.start.isoformat(),
+            "timezone": sheet.timezone,
+            "phase": sheet.phase,
+            "phase_session": sheet.phase_session,
+            "phase_sessions": sheet.phase_sessions,
+            "status": sheet.status,
+        },
+        "weight_recorded_on": sheet.weight_recorded_on.isoformat(),
+        "cautions": list(sheet.cautions),
+        "notes": list(sheet.notes),
+        "dose": dose_document(sheet.dose, sheet.evidence),
+    }
+
+
+def render_session(sheet, options) -> str:
+    return dumps(sheet_document(sheet)) + "\n"
+
+
 def render_protocols(protocols, options) -> str:
     from ketplan.export.protocol_table import list_document
 

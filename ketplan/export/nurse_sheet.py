@@ -13,6 +13,7 @@ passed in; nothing is computed here that the core did not compute.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 
 from ketplan.core.dosing import WeightBasedDose, format_number
@@ -49,9 +50,12 @@ def _delivers(dose: WeightBasedDose) -> str:
     return text
 
 
-def order_rows(dose: WeightBasedDose) -> list[tuple[str, str, str, bool]]:
-    """(item, value as HTML, note, checked by the second nurse) in the order a nurse works."""
+def order_rows(dose: WeightBasedDose, weight_note: str | None = None) -> list[tuple[str, str, str, bool]]:
+    """(item, value as HTML, note, checked by the second nurse) in the order a nurse works.
+    `weight_note` says where the weight comes from (a course: the day it was recorded)."""
     entered = f"entered as {dose.weight_entered}" + (" (no unit: read as kg)" if dose.weight_unit_assumed else "")
+    if weight_note:
+        entered += f"; {weight_note}"
     rows = [("Weight", _num(dose.weight_kg, "kg", 1), entered, True)]
     if dose.height_cm is not None:
         bmi = f"BMI {dose.bmi:.1f} kg/m²" if dose.bmi is not None else ""
@@ -103,8 +107,16 @@ def render_nurse_sheet(
     clinic: ClinicContact | None = None,
     today: date | None = None,
     paper: str | None = None,
+    protocol: str | None = None,
+    weight_note: str | None = None,
+    cautions: Sequence[str] = (),
+    notes: Sequence[str] = (),
 ) -> str:
-    """The preparation record for `dose` as a self-contained HTML document."""
+    """The preparation record for `dose` as a self-contained HTML document.
+
+    For a session of a stored course (ketplan.core.session_sheet): `protocol` (its id),
+    `weight_note` (when the weight was recorded), `cautions` (shown first among the warnings:
+    a titration step's condition, a session already recorded) and `notes` (what the session is)."""
     title = ROUTE_TITLE.get(dose.route, "Ketamine dose")
     body: list[str] = ['<header class="top"><div>']
     body.append(f"<h1>{e(title)}: preparation record</h1>")
@@ -112,6 +124,8 @@ def render_nurse_sheet(
         '<p class="alert">High-alert medicine &middot; Controlled substance (CIII) &middot; '
         "Independent double check</p>"
     )
+    if protocol:
+        body.append(f'<p class="proto"><span class="k">Protocol</span> {e(protocol)}</p>')
     body.append("</div>")
     if clinic is not None and clinic.name:
         body.append(f'<p class="clinic">{e(clinic.name)}</p>')
@@ -132,18 +146,23 @@ def render_nurse_sheet(
 
     body.append('<table class="order"><thead><tr><th>Item</th><th class="v">Prepared</th><th>How</th>')
     body.append('<th class="chk">Independent check<br><span>write your own value</span></th></tr></thead><tbody>')
-    for item, value, note, checked in order_rows(dose):
+    for item, value, note, checked in order_rows(dose, weight_note):
         cell = '<td class="chk"></td>' if checked else '<td class="chk na"></td>'
         body.append(f'<tr><th scope="row">{e(item)}</th><td class="v">{value}</td><td class="how">{e(note)}</td>{cell}')
         body.append("</tr>")
     body.append("</tbody></table>")
 
-    if dose.warnings:
+    warnings = [*cautions, *dose.warnings]
+    if warnings:
         # Two columns from three warnings, smaller type from five: the sheet stays one page.
-        many = " many" if len(dose.warnings) > 2 else ""
-        many += " lots" if len(dose.warnings) > 4 else ""
+        many = " many" if len(warnings) > 2 else ""
+        many += " lots" if len(warnings) > 4 else ""
         body.append(f'<section class="warn{many}"><h2>Warnings</h2><ul>')
-        body.extend(f"<li>{e(w)}</li>" for w in dose.warnings)
+        body.extend(f"<li>{e(w)}</li>" for w in warnings)
+        body.append("</ul></section>")
+    if notes:
+        body.append('<section class="notes"><h2>This session</h2><ul>')
+        body.extend(f"<li>{e(n)}</li>" for n in notes)
         body.append("</ul></section>")
 
     body.append('<section class="sign"><h2>Preparation and check</h2><table class="lines who">')
@@ -167,7 +186,8 @@ def render_nurse_sheet(
         f"<footer><p>{printed}Calculated by ketplan from the inputs above. {e(DISCLAIMER)} "
         "Keep with the controlled-substance register as local policy requires.</p></footer>"
     )
-    return document(f"{title}: preparation record", "\n".join(body) + "\n", CSS, paper=paper)
+    css = CSS + COURSE_CSS if protocol or notes else CSS  # a plain dose's page stays as it was
+    return document(f"{title}: preparation record", "\n".join(body) + "\n", css, paper=paper)
 
 
 CSS = f"""@page {{ margin: 9mm 11mm; }}
@@ -217,4 +237,17 @@ table {{ border-collapse: collapse; width: 100%; }}
 .lines.cs td {{ text-align: right; color: #666; font-size: 9pt; width: 20mm; }}
 footer {{ font-size: 8.5pt; color: #555; }}
 @media print {{ body {{ max-width: none; }} }}
+"""
+
+# A course's session adds its protocol, cautions and notes: the signature rows give up a little height
+# so that the page still prints on one sheet of A4 or US letter with every warning.
+COURSE_CSS = """.top .proto { font-weight: bold; font-size: 10pt; margin: 1mm 0 0; }
+.lines th, .lines td { height: 6.2mm; }
+.order th, .order td { padding: 0.4mm 2mm; }
+.sign { margin-bottom: 2mm; }
+.notes { border: 0.3mm solid #888; padding: 1.2mm 3mm; margin-bottom: 2.5mm; font-size: 8.5pt;
+  line-height: 1.2; }
+.notes h2 { display: inline; margin-right: 1.5mm; font-size: 9pt; }
+.notes ul, .notes li { display: inline; margin: 0; padding: 0; }
+.notes li + li::before { content: " \\00b7  "; font-weight: bold; }
 """

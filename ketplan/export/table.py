@@ -211,6 +211,34 @@ def print_dose(dose: WeightBasedDose, console: Console | None = None, options=No
     title = f"{dose.route.upper()} racemic ketamine dose (off-label; {short_evidence(dose.route)})"
     print_key_values(console, title, dose_rows(dose))
     print_warnings(console, dose.warnings)
+    _print_sources(console, dose, options)
+
+
+def print_session(sheet, console: Console | None = None, options=None) -> None:
+    """A session of a stored course prepared (ketplan.core.session_sheet.SessionSheet): which
+    session, its dose as `print_dose` shows one, the cautions with the warnings, then the notes."""
+    from ketplan.export.text import day, weekday_and_day
+
+    console = console or make_console()
+    dose = sheet.dose
+    when = f"{weekday_and_day(sheet.session_date)} {sheet.start.strftime('%H:%M')} ({sheet.timezone})"
+    print_wrapped(console, f"Course {sheet.label}, session {sheet.session_n} of {sheet.session_count}: {when}", "bold")
+    title = (
+        f"{dose.route.upper()} racemic ketamine dose, {sheet.protocol_id} "
+        f"(off-label; {short_evidence(dose.route, sheet.evidence)})"
+    )
+    rows = dose_rows(dose)
+    rows.insert(2, ("Weight recorded", f"{day(sheet.weight_recorded_on)}, with the course"))
+    print_key_values(console, title, rows)
+    print_warnings(console, [*sheet.cautions, *dose.warnings])
+    if sheet.notes:
+        console.print(Text("This session", style="bold"))
+        for note in sheet.notes:
+            print_wrapped(console, f"• {note}", indent="  ", fold=False)
+    _print_sources(console, dose, options)
+
+
+def _print_sources(console: Console, dose: WeightBasedDose, options) -> None:
     if options is not None and options.details:
         print_references(console, dose.references)
     elif dose.references:

@@ -27,6 +27,12 @@ def render_dose(dose, options: RenderOptions) -> str:
     return _render(print_dose, dose, options)
 
 
+def render_session(sheet, options: RenderOptions) -> str:
+    from ketplan.export.table import print_session
+
+    return _render(print_session, sheet, options)
+
+
 def render_protocols(protocols, options: RenderOptions) -> str:
     from ketplan.export.protocol_table import print_protocol_list
 
