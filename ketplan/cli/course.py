@@ -13,6 +13,7 @@ import typer
 
 from ketplan.app.exit_status import ExitStatus
 from ketplan.cli import root_app as app
+from ketplan.cli.types import strict_int
 
 STORE_EXIT = (
     "Exit codes: 0 success; 2 invalid input, refused dose or unknown course; 3 the treatment store cannot be used "
@@ -558,7 +559,13 @@ def _sheet_format_option():
 @course_app.command("sheet", epilog=STORE_EXIT)
 def sheet_command(
     label: str = typer.Argument(..., help="The course's label."),
-    session: int = typer.Option(..., "--session", help="The session number in the course's current plan."),
+    session: int = typer.Option(
+        ...,
+        "--session",
+        metavar="N",
+        parser=strict_int("session"),
+        help="The session number in the course's current plan.",
+    ),
     output_format: str = _sheet_format_option(),
     output: str | None = typer.Option(
         None, "--output", "-o", help="Write to this file; never overwrites without --force."
@@ -569,8 +576,9 @@ def sheet_command(
 ) -> None:
     """The nurse's preparation sheet for one session of a weight-based course (html: one printed page).
 
-    That session's own mg/kg and dose from the current plan, worked out like 'ketplan dose' from the
-    course's weight, basis and preparation. Esketamine is refused: nothing is drawn up."""
+    The session's own mg/kg and dose from the current plan, worked out as 'ketplan dose' works
+    them out, from the course's weight, weight basis and preparation. Esketamine is refused:
+    nothing is drawn up."""
     from pathlib import Path
 
     from ketplan.app.course import session_sheet, today_in
