@@ -1,4 +1,5 @@
-"""The one seam between the command line and the process it runs in: the terminal, colour, pager.
+"""The one seam between the command line and the process it runs in: the terminal, colour, pager,
+the width of the screen and today's date.
 
 Global options (--color, --no-pager) are recorded here by the root command; every command asks
 this module, never os.environ or sys.stdout directly, whether to colour and whether to page.
@@ -60,6 +61,32 @@ class Environment:
 
     def screen_lines(self) -> int:
         return shutil.get_terminal_size(fallback=(80, 24)).lines
+
+    def width(self, fallback: int = 80) -> int:
+        """COLUMNS when set (a positive number), else the terminal's width, else `fallback` (a pipe
+        or a file)."""
+        columns = self.environ.get("COLUMNS", "").strip()
+        if columns.isdigit() and int(columns) > 0:
+            return int(columns)
+        if self.stdout_is_terminal():
+            try:
+                return shutil.get_terminal_size((fallback, 24)).columns
+            except (ValueError, OSError):
+                pass
+        return fallback
+
+    def today(self, zone: str | None = None):
+        """Today's date in `zone` (a plan's), read here and passed to the renderers (which read
+        no clock). SOURCE_DATE_EPOCH, when set, stands for now (reproducible output, as for ics)."""
+        from datetime import UTC, datetime
+        from zoneinfo import ZoneInfo
+
+        epoch = self.environ.get("SOURCE_DATE_EPOCH", "").strip()
+        now = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
+        try:
+            return now.astimezone(ZoneInfo(zone)).date() if zone else now.date()
+        except (ValueError, OSError, KeyError):
+            return now.date()
 
 
 ENVIRONMENT = Environment()

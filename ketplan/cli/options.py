@@ -133,6 +133,6 @@ def complete_protocol_ids(incomplete: str = "") -> list[str]:
 
 def complete_holiday_codes(incomplete: str = "") -> list[str]:
     """Shell completion of --holidays: countries and their subdivisions (US, US-NY, ...)."""
-    from ketplan.io.clinic_calendar import holiday_codes
+    from ketplan.io.holiday_codes import supported_codes
 
-    return [code for code in holiday_codes() if code.upper().startswith(incomplete.upper())]
+    return [code for code in supported_codes() if code.upper().startswith(incomplete.upper())]

@@ -1,51 +1,24 @@
 """What the views need from the command line's world, decided here and passed to the renderers
-(which read no environment): the width, colour (ketplan.cli.environment decides it), today and
-the clinic's contact details.
-
-The width is COLUMNS when set, else the terminal's, else 80 (a pipe or a file).
+(which read no environment): the width, colour and today (all three from ketplan.cli.environment,
+the one seam) and the clinic's contact details (from the clinic profile).
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import sys
-from collections.abc import Mapping
+from ketplan.cli.environment import ENVIRONMENT
 
 
 def colour_allowed() -> bool:
-    """--color always|never, NO_COLOR, FORCE_COLOR, TERM=dumb, then the terminal: the one decision
-    in ketplan.cli.environment."""
-    from ketplan.cli.environment import ENVIRONMENT
-
+    """--color always|never, NO_COLOR, FORCE_COLOR, TERM=dumb, then the terminal."""
     return ENVIRONMENT.color()
 
 
-def width(stream=None, environ: Mapping[str, str] = os.environ, fallback: int = 80) -> int:
-    columns = environ.get("COLUMNS", "").strip()
-    if columns.isdigit() and int(columns) > 0:
-        return int(columns)
-    stream = stream or sys.stdout
-    try:
-        if stream.isatty():
-            return shutil.get_terminal_size((fallback, 24)).columns
-    except (AttributeError, ValueError, OSError):
-        pass
-    return fallback
+def width() -> int:
+    return ENVIRONMENT.width()
 
 
-def today(zone: str | None = None, environ: Mapping[str, str] = os.environ):
-    """Today's date in `zone` (the plan's), read here at the command line and passed to the
-    renderers. SOURCE_DATE_EPOCH, when set, stands for now (reproducible output, as for ics)."""
-    from datetime import UTC, datetime
-    from zoneinfo import ZoneInfo
-
-    epoch = environ.get("SOURCE_DATE_EPOCH", "").strip()
-    now = datetime.fromtimestamp(int(epoch), UTC) if epoch.isdigit() else datetime.now(UTC)
-    try:
-        return now.astimezone(ZoneInfo(zone)).date() if zone else now.date()
-    except (ValueError, OSError, KeyError):
-        return now.date()
+def today(zone: str | None = None):
+    return ENVIRONMENT.today(zone)
 
 
 def clinic_contact(clinic_option: str | None = None):

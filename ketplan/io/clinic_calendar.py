@@ -53,17 +53,6 @@ def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date
 
 
 @functools.cache
-def holiday_codes() -> tuple[str, ...]:
-    """Every code --holidays accepts: countries (US) and their subdivisions (US-NY), sorted."""
-    import holidays
-
-    codes: list[str] = []
-    for country, subdivisions in holidays.list_supported_countries().items():
-        codes.append(country)
-        codes += [f"{country}-{sub}" for sub in subdivisions]
-    return tuple(sorted(codes))
-
-
 def clinic_calendar(
     closed_weekdays: Iterable[int],
     skip_dates: Iterable[date] = (),
