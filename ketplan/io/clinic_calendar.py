@@ -52,7 +52,6 @@ def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date
     return name
 
 
-@functools.cache
 def clinic_calendar(
     closed_weekdays: Iterable[int],
     skip_dates: Iterable[date] = (),
