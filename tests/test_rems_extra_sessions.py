@@ -87,6 +87,13 @@ def test_status_and_log_show_the_extra_sessions_key(s):
     assert next(v for v in status["sessions"] if v["n"] == 1)["session_key"] == "1"
     text = s.ok("course", "status", "P01")
     assert f" x3  {EXTRA_DAY}  extra" in text
+    # The entries column stays in line: the extra row's status is as wide as a planned row's.
+    header = next(line for line in text.splitlines() if line.lstrip().startswith("n  date"))
+    row = next(line for line in text.splitlines() if line.lstrip().startswith("x3 "))
+    given = next(line for line in text.splitlines() if line.lstrip().startswith("1 "))
+    column = header.index("entries")
+    assert (row[column:], given[column:]) == ("3", "2")  # entry 3 recorded x3, entry 2 session 1
+    assert row.split()[5] == "given"
     assert f"given extra session x3 on {EXTRA_DAY}" in s.ok("course", "log", "P01")
 
 

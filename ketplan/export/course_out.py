@@ -120,7 +120,7 @@ def status_text(status: CourseStatus, today: date) -> str:
     ]
     for v in status.sessions:
         n = v.session_key  # "3", or "x7" for the extra session recorded by entry 7
-        status_word = v.status + (" (extra)" if v.extra else "")
+        status_word = v.status  # an extra session says so in its key (x7) and its phase ("extra")
         if v.status == "planned" and v.date < today:
             status_word = "no record"
         entries = ",".join(map(str, v.recorded))
