@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date, time
 from typing import Any
 
+from ketplan.core.course import GIVEN, effective, extra_roots, given_sessions, key_of, planned_number, session_name
 from ketplan.core.errors import InputError, quoted, ref
 from ketplan.core.references import Reference
 
@@ -437,8 +438,6 @@ def session_monitoring(entries: Sequence[Any]) -> dict[str, tuple[Monitoring, tu
     """Each given session's key ("3", "x7": core.course.key_of) -> its monitoring (the standing `given`
     entry's, with later `monitoring` entries for the session laid over it) and the seqs of the entries
     it comes from."""
-    from ketplan.core.course import GIVEN, effective, extra_roots, key_of
-
     roots = extra_roots(entries)
     standing = effective(entries)
     out: dict[str, tuple[Monitoring, tuple[int, ...]]] = {}
@@ -462,8 +461,6 @@ def session_monitoring(entries: Sequence[Any]) -> dict[str, tuple[Monitoring, tu
 
 def alerts_for_session(plan: Any, entries: Sequence[Any], key: str) -> list[SessionAlert]:
     """The monitoring alerts of the given session `key` ("3" or "x7") as the record stands."""
-    from ketplan.core.course import given_sessions, planned_number, session_name
-
     found = session_monitoring(entries).get(key)
     given = given_sessions(entries).get(key)
     if found is None or given is None:

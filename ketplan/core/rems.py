@@ -17,6 +17,17 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
+from ketplan.core.course import (
+    EXTRA_ENTRY,
+    MISSED,
+    effective,
+    extra_roots,
+    given_sessions,
+    key_of,
+    no_extra_session,
+    planned_number,
+    session_name,
+)
 from ketplan.core.errors import InputError, ref
 from ketplan.core.monitoring import CONCOMITANT, FDA_REMS, READING_NAMES, READINGS, REMS_FORM, Monitoring
 from ketplan.core.outcomes import CourseSettings
@@ -61,16 +72,8 @@ class FormDue:
         return (self.due, self.label, self.day, self.n or 0, self.key)
 
 
-def _given(entries: Sequence[Any]) -> dict[str, Any]:
-    from ketplan.core.course import given_sessions
-
-    return given_sessions(entries)
-
-
 def submissions(entries: Sequence[Any]) -> dict[str, Any]:
     """Each session key ("3", "x7") -> the standing entry that marks its form submitted."""
-    from ketplan.core.course import effective, extra_roots, key_of
-
     roots = extra_roots(entries)
     out = {}
     for e in effective(entries):
@@ -99,13 +102,12 @@ def missing_fields(monitoring: Monitoring | None) -> tuple[str, ...]:
 def forms(label: str, plan: Any, entries: Sequence[Any], settings: CourseSettings, today: date) -> list[FormDue]:
     """Every given outpatient esketamine session of one course, planned or extra, with its form's due
     date and state, in session date order."""
-    from ketplan.core.course import planned_number
     from ketplan.core.monitoring import session_monitoring
 
     marks = submissions(entries)
     monitoring = session_monitoring(entries)
     out = []
-    for key, entry in _given(entries).items():
+    for key, entry in given_sessions(entries).items():
         day = entry.session_date
         if day is None or not needs_form(plan, settings, day):
             continue
@@ -135,8 +137,6 @@ def check_submission(
 ) -> dict[str, Any]:
     """Refuse marking a form that cannot exist or is already marked; the payload of the new entry
     (an extra session's mark names the entry that first recorded the session: `extra_entry`)."""
-    from ketplan.core.course import EXTRA_ENTRY, extra_roots, key_of, planned_number, session_name
-
     session = form_session(plan, entries, settings, key)
     name = session_name(key)
     if on > today:
@@ -169,11 +169,9 @@ def check_submission(
 def form_session(plan: Any, entries: Sequence[Any], settings: CourseSettings, key: str) -> Any:
     """The standing `given` entry of the session `key` ("3" or "x7"), when it needs a form; else one
     clear refusal."""
-    from ketplan.core.course import no_extra_session, planned_number, session_name
-
     n = planned_number(key)
     name = session_name(key)
-    given = _given(entries).get(key)
+    given = given_sessions(entries).get(key)
     session = plan.session(n) if n is not None else None
     if n is not None:
         if session is None:
@@ -188,8 +186,6 @@ def form_session(plan: Any, entries: Sequence[Any], settings: CourseSettings, ke
             "session",
         )
     if given is None:
-        from ketplan.core.course import MISSED, effective
-
         missed = any(e.kind == MISSED and e.session_n == n for e in effective(entries))
         shown = f" ({session.date.isoformat()})" if session is not None else ""
         raise InputError(
@@ -198,6 +194,7 @@ def form_session(plan: Any, entries: Sequence[Any], settings: CourseSettings, ke
             + ": a monitoring form follows a given session",
             "session",
         )
+    assert given.session_date is not None  # a given entry always carries its date
     if settings.setting_on(given.session_date) != "outpatient":
         raise InputError(
             f"{name} was given in an inpatient setting: inpatient settings do not submit REMS Patient Monitoring Forms",
@@ -215,7 +212,6 @@ def worksheet(
 ) -> dict[str, Any]:
     """The form's sections filled from the record; identifying fields are None (left blank). `key` is the
     session's ("3", or "x7" for an extra session)."""
-    from ketplan.core.course import planned_number
     from ketplan.core.monitoring import session_monitoring
 
     given = form_session(plan, entries, settings, key)
@@ -226,7 +222,7 @@ def worksheet(
     dose = float(given.payload.get("dose_mg", session.dose_mg if session is not None else 0))
     first = not any(
         e.kind == "given" and e.session_date is not None and e.session_date < given.session_date
-        for e in _given(entries).values()
+        for e in given_sessions(entries).values()
     )
     due = given.session_date + timedelta(days=FORM_DAYS)
     mark = submissions(entries).get(key)
