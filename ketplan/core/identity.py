@@ -15,6 +15,7 @@ A stored course (the treatment record) is keyed by its own id instead.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from datetime import date
@@ -43,8 +44,13 @@ class CourseIdentity:
 
     def uid(self, *parts: object) -> str:
         """A stable UID for one item of the course: ("session", 3), ("checkpoint", "rems", 2) ..."""
-        text = "|".join([self.key(), *map(str, parts)])
-        return f"{hashlib.sha256(text.encode('utf-8')).hexdigest()[:32]}@{UID_DOMAIN}"
+        data = self._prefix + "|".join(map(str, parts)).encode("utf-8") if parts else self.key().encode("utf-8")
+        return f"{hashlib.sha256(data).hexdigest()[:32]}@{UID_DOMAIN}"
+
+    @functools.cached_property
+    def _prefix(self) -> bytes:
+        # The key and its separator, encoded once: a roster makes thousands of UIDs per course.
+        return (self.key() + "|").encode("utf-8")
 
     def session_uid(self, n: int) -> str:
         return self.uid("session", n)

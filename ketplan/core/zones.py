@@ -16,8 +16,11 @@ daylight saving or follow US rules in any country. Pure: names in, zones out.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
+from datetime import UTC, datetime, timedelta
+from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ketplan.core.errors import InputError, quoted, ref
@@ -164,3 +167,71 @@ def resolve_zone(name: str) -> ZoneInfo:
 def zone(key: str) -> ZoneInfo:
     """The zone object for a key already checked (a plan's `timezone`), from the same data."""
     return _load(key)
+
+
+class OffsetChange(NamedTuple):
+    instant: datetime  # UTC, the first second of the new offset
+    offset_before: timedelta
+    offset_after: timedelta
+    forward: bool  # the clocks go forward (DAYLIGHT in a VTIMEZONE)
+    name: str  # the abbreviation after the change, e.g. CEST
+
+
+@functools.lru_cache(maxsize=64)
+def offset_changes(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[OffsetChange, ...]:
+    """Every change of `zone`'s UTC offset from 1 January `first_year` to 1 January
+    `last_year + 1` (UTC), in order. Cached: a roster asks for the same zones and years.
+
+    Found by stepping a day at a time and bisecting to the second: transitions are months
+    apart, and two within one day would cancel out unseen (no zone in the tzdata has that)."""
+
+    def offset(second: int) -> timedelta:
+        return datetime.fromtimestamp(second, tz=UTC).astimezone(zone).utcoffset() or timedelta(0)
+
+    out = []
+    step = 24 * 3600
+    here = int(datetime(first_year, 1, 1, tzinfo=UTC).timestamp())
+    stop = int(datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp())
+    before = offset(here)
+    while here < stop:
+        there = here + step
+        if offset(there) != before:
+            lo, hi = here, there  # offset(lo) == before != offset(hi); transitions fall on whole seconds
+            while hi - lo > 1:
+                mid = (lo + hi) // 2
+                if offset(mid) == before:
+                    lo = mid
+                else:
+                    hi = mid
+            instant = datetime.fromtimestamp(hi, tz=UTC)
+            after = offset(hi)
+            # Forward = the larger offset (tzdata calls Irish winter time "DST" with a negative
+            # offset; calendar programs expect DAYLIGHT to be the larger offset).
+            name = instant.astimezone(zone).tzname() or zone.key
+            out.append(OffsetChange(instant, before, after, after > before, name))
+            before = after
+            here = hi
+            continue
+        here = there
+    return tuple(out)
+
+
+class SteadyOffset:
+    """Whether `zone` keeps one UTC offset between two instants, for instants from 1 January
+    `first_year` to 1 January `last_year + 1`: where it does, local times a few hours apart
+    differ by exactly their elapsed time, and no wall-clock time in between occurs twice, so a
+    calendar can do that arithmetic on wall-clock times (much cheaper than a zone conversion
+    each). Outside the years it knows it answers False: the caller then converts exactly."""
+
+    def __init__(self, zone: ZoneInfo, first_year: int, last_year: int) -> None:
+        self._changes = [change.instant.timestamp() for change in offset_changes(zone, first_year, last_year)]
+        self._first = datetime(first_year, 1, 1, tzinfo=UTC).timestamp()
+        self._last = datetime(last_year + 1, 1, 1, tzinfo=UTC).timestamp()
+
+    def between(self, begin: datetime, end: datetime) -> bool:
+        """No change of offset in (begin, end]; both aware."""
+        first, last = begin.timestamp(), end.timestamp()
+        if first < self._first or last > self._last:
+            return False
+        after = bisect.bisect_right(self._changes, first)
+        return after == len(self._changes) or self._changes[after] > last

@@ -8,9 +8,9 @@ parsing is input parsing and lives in `ketplan.core.reminders`; it is re-exporte
 from __future__ import annotations
 
 from ketplan.core.reminders import DEFAULT_REMINDERS, MAX_REMINDER_MINUTES, REMIND_ACCEPTED, Reminder, parse_reminders
-from ketplan.export.ics.export import CATEGORY_CHECKPOINT, CATEGORY_SESSION, EVENING_HOUR, PRODID, plan_to_ics
+from ketplan.export.ics.export import CATEGORY_CHECKPOINT, CATEGORY_SESSION, PRODID, plan_to_ics
 from ketplan.export.ics.stamp import stamp_from
-from ketplan.export.ics.text import checkpoint_description, session_description
+from ketplan.export.ics.text import EVENING_HOUR
 from ketplan.export.ics.vtimezone import vtimezone_lines
 from ketplan.export.text import drug_name, session_title
 
@@ -29,12 +29,10 @@ __all__ = [
     "PRODID",
     "REMIND_ACCEPTED",
     "Reminder",
-    "checkpoint_description",
     "drug_name",
     "parse_reminders",
     "plan_to_ics",
     "render_plan",
-    "session_description",
     "session_title",
     "stamp_from",
     "vtimezone_lines",

@@ -23,19 +23,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
 
 from ketplan import __version__
 from ketplan.core import zones
-from ketplan.core.plan import Checkpoint, Plan, PlannedSession
+from ketplan.core.checkpoints import Checkpoint
+from ketplan.core.plan import Plan, PlannedSession
 from ketplan.core.reminders import Reminder
-from ketplan.export.ics.text import PlanText, _line, _text, calendar_description, calendar_name
+from ketplan.core.zones import SteadyOffset
+from ketplan.export.ics.text import PlanText, _escape, _hm, calendar_name, evening_trigger, span
 from ketplan.export.ics.vtimezone import vtimezone_lines
 
 PRODID = f"-//ketplan//ketplan {__version__}//EN"
 CATEGORY_SESSION = "ketplan-session"
 CATEGORY_CHECKPOINT = "ketplan-checkpoint"
-EVENING_HOUR = 18
 # Zones icalendar and calendar programs write as UTC (`Z`, no TZID, no VTIMEZONE).
 UTC_KEYS = frozenset(
     {"UTC", "Etc/UTC", "Etc/UCT", "UCT", "Etc/Universal", "Universal", "Etc/Zulu", "Zulu", "GMT", "Etc/GMT"}
@@ -52,9 +52,13 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
     zone = zones.zone(plan.timezone)
     reminders = tuple(dict.fromkeys(reminders))
     as_utc = zone.key in UTC_KEYS
+    days = [s.date for s in plan.sessions] + [c.date for c in plan.checkpoints]
+    # The years the VTIMEZONE covers, so both ask the zone data the same (cached) question.
+    first_year, last_year = (min(days).year, max(days).year) if days else (plan.start.year, plan.start.year)
+    words = PlanText(plan, SteadyOffset(zone, first_year - 1, last_year + 1))
 
     name = _escape(calendar_name(plan))
-    description = _escape(_text(calendar_description(plan)))
+    description = words.shared.calendar_description
     out = [
         "BEGIN:VCALENDAR",
         "VERSION:2.0",
@@ -67,19 +71,21 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
         f"X-WR-CALDESC:{description}",
         f"X-WR-TIMEZONE:{_escape(plan.timezone)}",
     ]
-    words = PlanText(plan)
+    head = f"DTSTAMP:{stamp_text}\r\nSEQUENCE:0\r\nCATEGORIES:"
+    session_head = f"{head}{CATEGORY_SESSION}\r\n{_EVENT_CLASS}"
+    checkpoint_head = f"{head}{CATEGORY_CHECKPOINT}\r\n{_EVENT_CLASS}"
+    alarms = _Alarms(reminders)
     entries: list[tuple[tuple, list[str]]] = []
     for session in plan.sessions:
         key = (session.date, 0, session.n, "")
-        entries.append((key, _session_event(words, session, zone, as_utc, stamp_text, reminders)))
+        entries.append((key, _session_event(words, session, as_utc, session_head, alarms)))
     ordinal: dict[str, int] = {}
     for checkpoint in plan.checkpoints:
         ordinal[checkpoint.id] = ordinal.get(checkpoint.id, 0) + 1
         key = (checkpoint.date, 1, checkpoint.session_n or 0, checkpoint.id)
-        entries.append((key, _checkpoint_event(words, checkpoint, ordinal[checkpoint.id], stamp_text)))
+        entries.append((key, _checkpoint_event(words, checkpoint, ordinal[checkpoint.id], checkpoint_head)))
     entries.sort(key=lambda item: item[0])
-    uses_tzid = any(line.startswith(("DTSTART;TZID=", "DTEND;TZID=")) for _, event in entries for line in event)
-    if uses_tzid:
+    if not as_utc and any(";TZID=" in event[4] or ";TZID=" in event[5] for _, event in entries):
         first = min(key[0] for key, _ in entries)
         last = max(key[0] for key, _ in entries)
         out += vtimezone_lines(zone, first.year, last.year)
@@ -89,69 +95,89 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
     return _folded(out)
 
 
-def _session_event(
-    words: PlanText,
-    s: PlannedSession,
-    zone: ZoneInfo,
-    as_utc: bool,
-    stamp: str,
-    reminders: tuple[Reminder, ...],
-) -> list[str]:
-    summary = words.prefixed(words.title(s))
-    lines = _event_head(words.plan.identity.session_uid(s.n), stamp, summary, CATEGORY_SESSION)
-    lines += [
-        _moment("DTSTART", s.start, as_utc),
-        _moment("DTEND", s.end, as_utc),
-        "TRANSP:OPAQUE",
-        f"DESCRIPTION:{_escape(_text(words.session_description(s)))}",
-    ]
-    alarms: dict[timedelta, Reminder] = {}
-    for reminder in reminders:
-        alarms.setdefault(_trigger(s, reminder, zone), reminder)
-    for trigger in sorted(alarms):
-        lines += [
-            "BEGIN:VALARM",
-            "ACTION:DISPLAY",
-            f"TRIGGER:{_duration(trigger)}",
-            f"DESCRIPTION:{_escape(_text(words.alarm_text(s, alarms[trigger], trigger)))}",
-            "END:VALARM",
+_EVENT_CLASS = "CLASS:PRIVATE\r\nSTATUS:CONFIRMED"
+
+
+class _Alarms:
+    """The VALARMs of a plan's sessions. A reminder some minutes before is the same for every
+    session; the evening before depends on the session's time of day only, where the offset
+    does not change (PlanText.steady), so its trigger is worked out once per time of day."""
+
+    def __init__(self, reminders: tuple[Reminder, ...]) -> None:
+        self.reminders = reminders
+        self._fixed = {r: -timedelta(minutes=r.minutes_before or 0) for r in reminders if not r.evening_before}
+        self._by_time: dict[time, list[tuple[str, str | None]]] = {}
+
+    def of(self, s: PlannedSession, steady: bool) -> list[tuple[str, str | None]]:
+        """(TRIGGER value, how long before for the alarm's text or None for the evening
+        before) per distinct trigger, earliest first."""
+        key = s.start.time() if steady else None
+        if key is not None:
+            cached = self._by_time.get(key)
+            if cached is not None:
+                return cached
+        chosen: dict[timedelta, Reminder] = {}
+        for reminder in self.reminders:
+            trigger = self._fixed.get(reminder)
+            if trigger is None:
+                trigger = evening_trigger(s, steady)
+            if trigger >= timedelta(0):  # cannot happen (18:00 the day before is >= 6 h before); never a zero TRIGGER
+                trigger = -timedelta(minutes=1)
+            chosen.setdefault(trigger, reminder)
+        out = [
+            (_duration(trigger), None if chosen[trigger].evening_before else span(-trigger))
+            for trigger in sorted(chosen)
         ]
+        if key is not None:
+            self._by_time[key] = out  # at most one per time of day in the plan
+        return out
+
+
+def _session_event(words: PlanText, s: PlannedSession, as_utc: bool, head: str, alarms: _Alarms) -> list[str]:
+    steady = words.steady(s)
+    title = words.session_title(s)
+    start = _hm(s.start)
+    lines = [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{words.summary(title)}",
+        f"UID:{words.identity.session_uid(s.n)}",
+        head,
+        _moment("DTSTART", s.start, as_utc, steady),
+        _moment("DTEND", s.end, as_utc, steady),
+        "TRANSP:OPAQUE",
+        f"DESCRIPTION:{words.session_description(s, steady, title, start)}",
+    ]
+    for duration, before in alarms.of(s, steady):
+        lines.append(
+            f"BEGIN:VALARM\r\nACTION:DISPLAY\r\nTRIGGER:{duration}\r\n"
+            f"DESCRIPTION:{words.alarm_text(s, before, title, start)}\r\nEND:VALARM"
+        )
     lines.append("END:VEVENT")
     return lines
 
 
-def _checkpoint_event(words: PlanText, c: Checkpoint, ordinal: int, stamp: str) -> list[str]:
+def _checkpoint_event(words: PlanText, c: Checkpoint, ordinal: int, head: str) -> list[str]:
     # Tied to a session: keyed by that session, so a moved session updates its checkpoint.
     # Otherwise keyed by its ordinal among checkpoints of the same kind.
     key = ("checkpoint", c.id, f"session-{c.session_n}") if c.session_n is not None else ("checkpoint", c.id, ordinal)
-    lines = _event_head(words.plan.identity.uid(*key), stamp, words.prefixed(c.title), CATEGORY_CHECKPOINT)
-    lines += [
+    return [
+        "BEGIN:VEVENT",
+        f"SUMMARY:{words.checkpoint_summary(c)}",
+        f"UID:{words.identity.uid(*key)}",
+        head,
         f"DTSTART;VALUE=DATE:{_date_text(c.date)}",
         f"DTEND;VALUE=DATE:{_date_text(c.date + timedelta(days=1))}",
         "TRANSP:TRANSPARENT",
-        f"DESCRIPTION:{_escape(_text(words.checkpoint_description(c)))}",
+        f"DESCRIPTION:{words.checkpoint_description(c)}",
         "END:VEVENT",
     ]
-    return lines
 
 
-def _event_head(uid: str, stamp: str, summary: str, category: str) -> list[str]:
-    return [
-        "BEGIN:VEVENT",
-        f"SUMMARY:{_escape(_line(summary))}",
-        f"UID:{_escape(uid)}",
-        f"DTSTAMP:{stamp}",
-        "SEQUENCE:0",
-        f"CATEGORIES:{_escape(category)}",
-        "CLASS:PRIVATE",
-        "STATUS:CONFIRMED",
-    ]
-
-
-def _moment(name: str, moment: datetime, as_utc: bool) -> str:
+def _moment(name: str, moment: datetime, as_utc: bool, steady: bool) -> str:
     """DTSTART/DTEND: local time with the zone's TZID, or UTC for a UTC plan and for a wall
-    time that occurs twice (the fall-back hour), which readers resolve differently."""
-    if as_utc or _ambiguous(moment):
+    time that occurs twice (the fall-back hour), which readers resolve differently. A steady
+    moment (no offset change within a day of it) never occurs twice."""
+    if as_utc or (not steady and _ambiguous(moment)):
         return f"{name}:{_utc_text(moment.astimezone(UTC))}"
     key = getattr(moment.tzinfo, "key", None) or "UTC"
     return f"{name};TZID={_param(key)}:{_wall(moment)}"
@@ -189,24 +215,6 @@ def _duration(delta: timedelta) -> str:
     if clock:
         text += "T" + clock
     return text if text not in ("P", "-P") else "-PT1M"
-
-
-def _trigger(s: PlannedSession, reminder: Reminder, zone: ZoneInfo) -> timedelta:
-    """A negative duration before DTSTART. Evening = 18:00 local the day before, as exact
-    elapsed time (so it stays 18:00 on the night of a DST change)."""
-    if reminder.evening_before:
-        evening = datetime.combine(s.date - timedelta(days=1), time(EVENING_HOUR), tzinfo=zone)
-        delta = evening.astimezone(UTC) - s.start.astimezone(UTC)
-    else:
-        delta = -timedelta(minutes=reminder.minutes_before or 0)
-    if delta >= timedelta(0):  # cannot happen (18:00 the day before is >= 6 h before); never emit a zero TRIGGER
-        delta = -timedelta(minutes=1)
-    return delta
-
-
-def _escape(text: str) -> str:
-    """RFC 5545 3.3.11 TEXT: backslash, semicolon, comma and newline escaped."""
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def _param(value: str) -> str:

@@ -7,6 +7,8 @@ import functools
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from ketplan.core.zones import offset_changes
+
 
 @functools.lru_cache(maxsize=64)
 def vtimezone_lines(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[str, ...]:
@@ -17,13 +19,12 @@ def vtimezone_lines(zone: ZoneInfo, first_year: int, last_year: int) -> tuple[st
     (e.g. BYMONTH=10;BYDAY=-1SU), whenever the zone follows one fixed rule over that span:
     Outlook reads only DTSTART, RRULE and the offsets of a VTIMEZONE and ignores RDATE
     ([MS-STANOICAL] 2.2.47), so the RDATE lists icalendar generates could put Outlook an
-    hour out for part of the year. Zones whose rules change within the span fall back to
-    icalendar's own generator (explicit transitions). Onsets are local wall-clock times
+    hour out for part of the year. Zones whose rules change within the span get one
+    observance per transition instead (explicit onsets). Onsets are local wall-clock times
     before the change (RFC 5545 3.6.5).
     """
     start = datetime(first_year - 1, 1, 1, tzinfo=UTC)
-    end = datetime(last_year + 2, 1, 1, tzinfo=UTC)
-    transitions = _transitions(zone, start, end)
+    transitions = offset_changes(zone, first_year - 1, last_year + 1)
     out = ["BEGIN:VTIMEZONE", f"TZID:{zone.key}", f"X-LIC-LOCATION:{zone.key}"]
     if not transitions:
         moment = start.astimezone(zone)
@@ -75,42 +76,6 @@ def _offset(delta: timedelta) -> str:
     hours, rest = divmod(abs(seconds), 3600)
     minutes, secs = divmod(rest, 60)
     return f"{sign}{hours:02d}{minutes:02d}" + (f"{secs:02d}" if secs else "")
-
-
-def _transitions(
-    zone: ZoneInfo, start: datetime, end: datetime
-) -> list[tuple[datetime, timedelta, timedelta, bool, str]]:
-    """Every UTC-offset change in [start, end): (UTC instant, offset before, offset after,
-    clocks go forward, name after)."""
-
-    def offset(second: int) -> timedelta:
-        return datetime.fromtimestamp(second, tz=UTC).astimezone(zone).utcoffset() or timedelta(0)
-
-    out = []
-    step = 24 * 3600  # transitions are months apart; two within one day would cancel out unseen
-    here, stop = int(start.timestamp()), int(end.timestamp())
-    before = offset(here)
-    while here < stop:
-        there = here + step
-        if offset(there) != before:
-            lo, hi = here, there  # offset(lo) == before != offset(hi); transitions fall on whole seconds
-            while hi - lo > 1:
-                mid = (lo + hi) // 2
-                if offset(mid) == before:
-                    lo = mid
-                else:
-                    hi = mid
-            instant = datetime.fromtimestamp(hi, tz=UTC)
-            local = instant.astimezone(zone)
-            # DAYLIGHT = the clocks go forward. (tzdata calls Irish winter time "DST" with a
-            # negative offset; calendar programs expect DAYLIGHT to be the larger offset.)
-            after = offset(hi)
-            out.append((instant, before, after, after > before, local.tzname() or zone.key))
-            before = after
-            here = hi
-            continue
-        here = there
-    return out
 
 
 def _yearly_rules(transitions, first_year: int, last_year: int):
