@@ -125,7 +125,7 @@ def test_sessions_on_clock_change_nights_take_the_exact_path_and_agree(monkeypat
     # 01:30 on the New York fall-back night occurs twice: written in UTC either way.
     plan = plan_for("esketamine-trd", date(2026, 10, 29), time(1, 30), "America/New_York", "P1", 2, weekdays=(6, 2))
     steady = zones.SteadyOffset(zones.zone("America/New_York"), 2025, 2027)
-    words = text.PlanText(plan, steady)
+    words = text.PlanText(plan, steady.between)
     night = next(s for s in plan.sessions if s.date == date(2026, 11, 1))
     assert not words.steady(night)
     assert words.steady(next(s for s in plan.sessions if s.date == date(2026, 11, 4)))

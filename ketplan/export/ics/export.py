@@ -55,7 +55,9 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
     days = [s.date for s in plan.sessions] + [c.date for c in plan.checkpoints]
     # The years the VTIMEZONE covers, so both ask the zone data the same (cached) question.
     first_year, last_year = (min(days).year, max(days).year) if days else (plan.start.year, plan.start.year)
-    words = PlanText(plan, SteadyOffset(zone, first_year - 1, last_year + 1))
+    # A UTC plan never changes offset (and asks the zone data nothing).
+    steady = _always_steady if as_utc else SteadyOffset(zone, first_year - 1, last_year + 1).between
+    words = PlanText(plan, steady)
 
     name = _escape(calendar_name(plan))
     description = words.shared.calendar_description
@@ -93,6 +95,10 @@ def plan_to_ics(plan: Plan, *, stamp: datetime, reminders: tuple[Reminder, ...])
         out += event
     out.append("END:VCALENDAR")
     return _folded(out)
+
+
+def _always_steady(_begin: datetime, _end: datetime) -> bool:
+    return True
 
 
 _EVENT_CLASS = "CLASS:PRIVATE\r\nSTATUS:CONFIRMED"

@@ -10,6 +10,7 @@ and escaped on its own, joined by the escaped line break.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 
@@ -19,7 +20,6 @@ from ketplan.core.plan import Plan, PlannedSession
 from ketplan.core.protocol import Protocol
 from ketplan.core.schedule import WEEKDAY_LONG
 from ketplan.core.text import FORBIDDEN_IN_MULTILINE
-from ketplan.core.zones import SteadyOffset
 from ketplan.export.text import DISCLAIMER, elapsed, number, session_title
 
 EVENING_HOUR = 18
@@ -157,11 +157,13 @@ class PlanText:
     around a session (all but the few sessions near a clock change), its local times are
     wall-clock arithmetic and its time-dependent lines are shared."""
 
-    def __init__(self, plan: Plan, steady: SteadyOffset) -> None:
+    def __init__(self, plan: Plan, steady_between: Callable[[datetime, datetime], bool]) -> None:
+        """`steady_between(begin, end)`: whether the plan's zone keeps one UTC offset between
+        the two instants (ketplan.core.zones.SteadyOffset.between)."""
         self.plan = plan
         self.shared = protocol_text(plan.protocol)
         self.identity = plan.identity
-        self._steady = steady
+        self._steady_between = steady_between
         self.label = _line(plan.label or "")
         self.total = len(plan.sessions)
         self._label_part = [_escaped(f"Plan: {self.label}.")] if self.label else []
@@ -175,7 +177,7 @@ class PlanText:
     def steady(self, s: PlannedSession) -> bool:
         """One UTC offset from the earliest to the latest time the session's event mentions."""
         shared = self.shared
-        return self._steady.between(s.start - shared.reach_before, max(s.end, s.start + shared.reach_after) + _MARGIN)
+        return self._steady_between(s.start - shared.reach_before, max(s.end, s.start + shared.reach_after) + _MARGIN)
 
     def session_title(self, s: PlannedSession) -> SessionTitle:
         return self.shared.session_title(self.plan, s)
