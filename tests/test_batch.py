@@ -14,6 +14,7 @@ import os
 import subprocess
 import sys
 import threading
+import time
 from dataclasses import fields
 from pathlib import Path
 
@@ -236,6 +237,166 @@ def test_ics_writes_one_file_per_id_no_clobber_without_force(runner, tmp_path):
     assert forced.stderr and all(line.startswith("ketplan: warning: ") for line in forced.stderr.splitlines())
     assert (out / "P01.ics").read_bytes().startswith(b"BEGIN:VCALENDAR\r\n")
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temporary files left
+
+
+# --------------------------------------------------------------------------- ics: the background writer
+
+STAMP = "2026-11-01T00:00:00Z"
+END_OF_CALENDAR = b"END:VCALENDAR\r\n"
+
+
+def ics_outcomes(tmp_path: Path, text: str, out: Path, **options):
+    """run_roster itself, --format ics into `out`: the generator of the rows' outcomes."""
+    from datetime import UTC, datetime
+
+    from ketplan.app.roster import run_roster
+    from ketplan.export.formats import FORMATS, RenderOptions
+
+    stamp = RenderOptions(stamp=datetime(2026, 11, 1, tzinfo=UTC))
+    roster = roster_file(tmp_path, text, f"roster-{out.name}.csv")
+    return run_roster(roster, FORMATS["ics"], output_dir=out, render_options=stamp, default_zone="UTC", **options)
+
+
+def slow_disk(monkeypatch, seconds: float) -> None:
+    """Every fsync takes `seconds`: a file is still being written while the next row is planned."""
+    from ketplan.io import files
+
+    real_fsync = files.os.fsync
+
+    def fsync(fd: int) -> None:
+        time.sleep(seconds)
+        real_fsync(fd)
+
+    monkeypatch.setattr(files.os, "fsync", fsync)
+
+
+def folder_state(out: Path) -> tuple[list[str], list[str]]:
+    """The calendars in `out`, and those that are not whole or not calendars (temporary files too)."""
+    names = sorted(p.name for p in out.iterdir())
+    broken = [n for n in names if not n.endswith(".ics") or not (out / n).read_bytes().endswith(END_OF_CALENDAR)]
+    return names, broken
+
+
+def test_an_existing_file_is_its_rows_error_and_the_rows_after_it_are_written(runner, tmp_path, monkeypatch):
+    """Without --force a patient's file already there is that row's error, on its line and id, also
+    with the files written by the background thread; the rows after it are written."""
+    from ketplan.io import files
+
+    on_main_thread: list[bool] = []
+    real_write = files.write_output
+
+    def recording(*args, **kwargs):
+        on_main_thread.append(threading.current_thread() is threading.main_thread())
+        return real_write(*args, **kwargs)
+
+    monkeypatch.setattr(files, "write_output", recording)
+    out = tmp_path / "calendars"
+    out.mkdir()
+    (out / "P02.ics").write_text("keep me", encoding="utf-8")
+    roster = roster_file(tmp_path, HEADER + GOOD_1 + GOOD_2 + GOOD_3 + GOOD_3.replace("P03", "P07"))
+    result = plan(runner, "--roster", roster, "--format", "ics", "--output-dir", str(out), "--stamp", STAMP)
+    assert result.exit_code == 2
+    assert [line for line in error_lines(result) if not line.startswith("ketplan: warning: ")] == [
+        f"ketplan: error: roster line 3 (id P02): {out / 'P02.ics'} already exists; add --force to replace it",
+        "ketplan: error: 1 of 4 roster rows failed (line 3); 3 planned",
+    ]
+    assert (out / "P02.ics").read_text(encoding="utf-8") == "keep me"
+    assert folder_state(out) == (["P01.ics", "P02.ics", "P03.ics", "P07.ics"], ["P02.ics"])
+    assert on_main_thread == [False, False, False, False]  # every file went through the writer thread
+
+
+def test_outcomes_come_in_row_order_while_files_are_written_in_the_background(tmp_path, monkeypatch):
+    """A planned row's outcome waits for its file; a row refused at once (bad cells, unusable id,
+    --skip-existing) is never reported before the rows above it."""
+    slow_disk(monkeypatch, 0.05)
+    # Lines 2-7: P01 planned, P05 bad weeks, P03 (its file already there), P02 planned, ../P06, P04 no weight.
+    roster = HEADER + GOOD_1 + BAD_WEEKS + GOOD_3 + GOOD_2 + BAD_ID + NO_WEIGHT
+    expected = [(2, "P01", "planned"), (3, "P05", "failed"), (4, "P03", None), (5, "P02", "planned")]
+    expected += [(6, None, "failed"), (7, "P04", "failed")]
+
+    def status(outcome) -> str:
+        return "skipped" if outcome.skipped else "planned" if outcome.planned else "failed"
+
+    for skip_existing, existing in ((False, "failed"), (True, "skipped")):
+        out = tmp_path / f"calendars-{skip_existing}"
+        out.mkdir()
+        (out / "P03.ics").write_bytes(b"old")
+        outcomes = list(ics_outcomes(tmp_path, roster, out, skip_existing=skip_existing))
+        assert [(o.line, o.id, status(o)) for o in outcomes] == [
+            (line, row_id, existing if state is None else state) for line, row_id, state in expected
+        ]
+        if not skip_existing:
+            assert outcomes[2].error == f"{out / 'P03.ics'} already exists; add --force to replace it"
+        assert folder_state(out) == (["P01.ics", "P02.ics", "P03.ics"], ["P03.ics"])
+
+
+def test_the_folder_is_synced_once_after_the_last_file_is_named(tmp_path, monkeypatch):
+    from ketplan.app import roster
+
+    slow_disk(monkeypatch, 0.05)
+    seen: list[tuple[list[str], list[str]]] = []
+    monkeypatch.setattr(roster, "sync_folder", lambda folder: seen.append(folder_state(folder)))
+    out = tmp_path / "calendars"
+    out.mkdir()
+    list(ics_outcomes(tmp_path, HEADER + GOOD_1 + GOOD_2 + GOOD_3, out))
+    assert seen == [(["P01.ics", "P02.ics", "P03.ics"], [])]
+
+
+def test_a_bug_in_the_writer_thread_surfaces_and_no_thread_is_left(tmp_path, monkeypatch):
+    """An exception of the writer that is not a refusal (OutputError) nor one row's bad values is
+    a bug: it stops the batch from the main thread, and nothing more is handed to the writer."""
+    from ketplan.io import files
+
+    raised_on_main_thread: list[bool] = []
+
+    def broken(*args, **kwargs):
+        raised_on_main_thread.append(threading.current_thread() is threading.main_thread())
+        raise RuntimeError("a bug in the writer")
+
+    monkeypatch.setattr(files, "write_output", broken)
+    out = tmp_path / "calendars"
+    out.mkdir()
+    before = threading.active_count()
+    with pytest.raises(RuntimeError, match="a bug in the writer"):
+        list(ics_outcomes(tmp_path, HEADER + GOOD_1 + GOOD_2 + GOOD_3, out))
+    assert threading.active_count() == before
+    assert raised_on_main_thread == [False]
+    assert list(out.iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["interrupt", "close"])
+def test_a_stopped_batch_finishes_the_file_in_hand_and_leaves_no_temporary_file(tmp_path, monkeypatch, how):
+    """Ctrl-C in the main thread (planning P03 here) or a generator closed early (after the first
+    outcome) while P02's file is being synced: run_roster returns only once that file is named whole
+    (or abandoned without a trace), no temporary file is left, no thread runs on, and the folder is
+    synced after it."""
+    from ketplan.app import planning, roster
+
+    slow_disk(monkeypatch, 0.3)
+    real_plan = planning.plan_from_text
+
+    def plan_from_text(options, **kwargs):
+        if options.row_id == "P03" and how == "interrupt":
+            raise KeyboardInterrupt
+        return real_plan(options, **kwargs)
+
+    monkeypatch.setattr(planning, "plan_from_text", plan_from_text)
+    synced: list[tuple[list[str], list[str]]] = []
+    monkeypatch.setattr(roster, "sync_folder", lambda folder: synced.append(folder_state(folder)))
+    out = tmp_path / "calendars"
+    out.mkdir()
+    before = threading.active_count()
+    outcomes = ics_outcomes(tmp_path, HEADER + GOOD_1 + GOOD_2 + GOOD_3, out)
+    if how == "interrupt":
+        with pytest.raises(KeyboardInterrupt):
+            list(outcomes)
+    else:
+        assert next(outcomes).id == "P01"
+        outcomes.close()
+    names, broken = folder_state(out)
+    assert broken == [] and names[0] == "P01.ics" and set(names) <= {"P01.ics", "P02.ics"}
+    assert synced == [(names, [])]
+    assert threading.active_count() == before
 
 
 @pytest.mark.parametrize(

@@ -224,7 +224,11 @@ def _wait_for_temp(folder: Path, timeout: float = 60.0) -> None:
 @pytest.mark.parametrize("signum, code", [(signal.SIGTERM, 143), (signal.SIGHUP, 129)])
 @pytest.mark.parametrize("mode", ["output", "output-dir"])
 def test_a_signal_during_a_roster_leaves_no_temporary_file(tmp_path, signum, code, mode):
-    roster = _roster(tmp_path, 5000)
+    """--output: the roster's one temporary file is removed. --output-dir: each patient's file is
+    synced and named by a background thread while the next patient is planned; the file in hand
+    when the signal comes is finished or removed, and every calendar left in the folder is whole."""
+    rows = 5000
+    roster = _roster(tmp_path, rows)
     out = tmp_path / "out"
     out.mkdir()
     if mode == "output":
@@ -260,3 +264,7 @@ def test_a_signal_during_a_roster_leaves_no_temporary_file(tmp_path, signum, cod
     assert [p.name for p in out.iterdir() if p.name.startswith(".") or p.suffix == ".tmp"] == []
     if mode == "output":
         assert not (out / "all.jsonl").exists()  # never half a roster under the real name
+    else:
+        calendars = list(out.iterdir())
+        assert 0 < len(calendars) < rows  # stopped in the middle of the batch
+        assert [p.name for p in calendars if not p.read_bytes().endswith(b"END:VCALENDAR\r\n")] == []

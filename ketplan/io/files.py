@@ -18,6 +18,7 @@ import os
 import stat
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -207,7 +208,14 @@ _NO_HARD_LINK = {
 }
 
 
-def write_output(data: bytes | str, path: Path | None, *, force: bool, sync: bool = True) -> None:
+def write_output(
+    data: bytes | str,
+    path: Path | None,
+    *,
+    force: bool,
+    sync: bool = True,
+    written: Callable[[], object] | None = None,
+) -> None:
     """Write `data` to stdout (`path` None) or to the file `path`.
 
     Refuses (OutputError, field "output") a missing folder, a folder as the target, an
@@ -215,6 +223,8 @@ def write_output(data: bytes | str, path: Path | None, *, force: bool, sync: boo
     while writing becomes `OutputError("cannot write PATH: reason")`; the target is then
     untouched and no temporary file is left behind. `sync=False` leaves making the new name
     durable to the caller (`sync_folder(folder)` once, after many files in one folder).
+    `written` (files only) is called once the data is in the temporary file: what is left,
+    the fsync and the naming, is mostly waiting for the disk.
     """
     if path is None:
         _write_stdout(data)
@@ -223,6 +233,8 @@ def write_output(data: bytes | str, path: Path | None, *, force: bool, sync: boo
     target = AtomicFile(Path(path), force=force)
     try:
         target.write(payload)
+        if written is not None:
+            written()
         target.commit(sync=sync)
     finally:
         target.abort()
