@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 from ketplan.core.errors import InputError, ref
 from ketplan.core.protocol import CheckpointRule, CheckpointWhen, Protocol
-from ketplan.core.schedule import ClinicCalendar, ScheduledSession
+from ketplan.core.schedule import ONE_DAY, ClinicCalendar, ScheduledSession
 
 
 @dataclass(frozen=True)
@@ -40,10 +40,11 @@ def check_screen_every(screen_every: int | None) -> None:
 
 
 def open_on_or_before(day: date, calendar: ClinicCalendar) -> date:
-    for back in range(14):
-        candidate = day - timedelta(days=back)
+    candidate = day
+    for _ in range(14):
         if calendar.closure(candidate) is None:
             return candidate
+        candidate -= ONE_DAY
     return day
 
 
@@ -65,8 +66,18 @@ def _before_first(rule: CheckpointRule, ctx: _Context, warnings: list[str]) -> I
 
 
 def _after_each(rule: CheckpointRule, ctx: _Context, warnings: list[str]) -> Iterator[Checkpoint]:
+    # One per session: what `_make` gives, with the rule's fields read once for all of them.
+    offset, sources = timedelta(days=rule.offset_days), tuple(rule.sources)
     for s in ctx.scheduled:
-        yield _make(rule, s.date + timedelta(days=rule.offset_days), s.n, f"{rule.title} (session {s.n})")
+        yield Checkpoint(
+            id=rule.id,
+            date=s.date + offset,
+            title=f"{rule.title} (session {s.n})",
+            detail=rule.detail,
+            sources=sources,
+            ketplan_default=rule.ketplan_default,
+            session_n=s.n,
+        )
 
 
 def _end_of_phase(rule: CheckpointRule, ctx: _Context, warnings: list[str]) -> Iterator[Checkpoint]:

@@ -6,6 +6,7 @@ in, and the time zone is an IANA name resolved with zoneinfo. Nothing here reads
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -254,7 +255,9 @@ def _session_doses(
     rule = request.protocol.dose
     if isinstance(rule, WeightDose):
         doses, titration_notes = weight_doses(request, rule, count)
-        for dose in dict.fromkeys(doses):
+        # Each different dose's warnings once. The list repeats a few dose objects (one per
+        # titration level): hashing a dose hashes all its fields, so the repeats go first.
+        for dose in dict.fromkeys({id(d): d for d in doses}.values()):
             warnings.extend(dose.warnings)
         start_warning = titration_start_warning(rule, doses[0].mg_per_kg)
         if start_warning is not None:
@@ -284,11 +287,13 @@ def _dated_sessions(
     first_weight_dose = weight_doses[0] if weight_doses else None
     sessions = []
     clock_changed: list[int] = []
+    wall_time = request.time.replace(tzinfo=None, fold=0)
     for index, (item, (dose_mg, devices, notes)) in enumerate(zip(scheduled, session_doses, strict=False)):
         session_dose = weight_doses[index] if weight_doses else None
         administration = _administration_minutes(protocol, dose_mg, devices, first_weight_dose)
-        start = local_start(item.date, request.time, zone)
-        clock_note = clock_change_note(item.date, request.time, zone, start)
+        start, end, clock_note = _session_times(
+            item.date, wall_time, zone, administration + protocol.session.observation_minutes
+        )
         if clock_note is not None:
             notes = (*notes, clock_note)
             clock_changed.append(item.n)
@@ -300,7 +305,7 @@ def _dated_sessions(
                 phase_sessions=item.phase_sessions,
                 date=item.date,
                 start=start,
-                end=add_minutes(start, administration + protocol.session.observation_minutes),
+                end=end,
                 dose_mg=dose_mg,
                 devices=devices,
                 mg_per_kg=session_dose.mg_per_kg if session_dose else None,
@@ -313,6 +318,31 @@ def _dated_sessions(
             )
         )
     return sessions, clock_changed
+
+
+# Sessions on the same day at the same time in the same zone, of the same length, start and end at
+# the same instants: a roster's patients share most of them, so each is computed once. Bounded: a
+# clinic's few zones and times over a few years of days fit, and a miss only costs the computation.
+@functools.lru_cache(maxsize=8192)
+def _session_times(day: date, wall_time: time, zone: ZoneInfo, minutes: int) -> tuple[datetime, datetime, str | None]:
+    """A session's start, its end `minutes` later and its clock-change note: what `local_start`,
+    `add_minutes` and `clock_change_note` give. `wall_time` has no tzinfo and fold 0: the start
+    depends on nothing else of --time.
+
+    On an ordinary day the trips through UTC are skipped (misses are common in a roster of many
+    zones and times): a wall time with the same UTC offset for fold=0 and fold=1 neither falls in
+    a gap nor occurs twice, so it is its own start (the round trip gives it back) and has no note;
+    an end whose wall time is ordinary too, with the same offset, is the instant start + minutes,
+    so the wall-clock sum is exact. Any other session takes the general rule."""
+    wall = datetime.combine(day, wall_time)
+    start = wall.replace(tzinfo=zone)
+    offset = start.utcoffset()
+    if offset == wall.replace(tzinfo=zone, fold=1).utcoffset():
+        end = start + timedelta(minutes=minutes)
+        if end.utcoffset() == offset == end.replace(fold=1).utcoffset():
+            return start, end, None
+    start = local_start(day, wall_time, zone)
+    return start, add_minutes(start, minutes), clock_change_note(day, wall_time, zone, start)
 
 
 def _schedule_warnings(

@@ -22,6 +22,7 @@ Rules (issue 13: the order of the weekdays does not matter)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -35,6 +36,7 @@ MAX_SEARCH_DAYS = 60  # a closure run of this many days or more is a calendar mi
 MAX_COURSE_WEEKS = 156
 _Date = date  # the field `date` below shadows the type inside ScheduledSession
 GAP_CHANGE_DAYS = 2  # a gap this many days shorter or longer than planned is flagged
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True)
@@ -52,7 +54,11 @@ class PhaseSpec:
 
 @dataclass(frozen=True)
 class ClinicCalendar:
-    """When the clinic is closed: weekdays (0 = Monday), single dates, and named holidays."""
+    """When the clinic is closed: weekdays (0 = Monday), single dates, and named holidays.
+
+    `holiday_name` is a pure function of the day (ketplan.io.clinic_calendar's are): a schedule
+    is cached on its calendar, and two calendars are equal when their closed weekdays, closed dates
+    with reasons and holiday lookup (the same function object) are."""
 
     closed_weekdays: frozenset[int] = frozenset({5, 6})
     closed_dates: Mapping[date, str] = field(default_factory=dict)
@@ -69,6 +75,10 @@ class ClinicCalendar:
         if day.weekday() in self.closed_weekdays:
             return f"clinic closed on {WEEKDAY_LONG[day.weekday()]}s"
         return None
+
+    def __hash__(self) -> int:
+        # Hashable (a cache key) although closed_dates is a dict; equal calendars hash alike.
+        return hash((self.closed_weekdays, frozenset(self.closed_dates.items()), self.holiday_name))
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,8 @@ def first_weekday_on_or_after(start: date, weekdays: Sequence[int]) -> date:
     """The first day on or after `start` that falls on one of `weekdays` (in any order)."""
     if not weekdays:
         raise InputError(f"{ref('days')} lists no weekday", "days")
-    return min(course_first_day(start, d) for d in weekdays)
+    # The earliest of course_first_day(start, d), with one date sum instead of one per weekday.
+    return start + timedelta(days=min((d - start.weekday()) % 7 for d in weekdays))
 
 
 def first_session_day(start: date, weekdays: Sequence[int], calendar: ClinicCalendar | None = None) -> date:
@@ -127,10 +138,11 @@ def first_session_day(start: date, weekdays: Sequence[int], calendar: ClinicCale
     if calendar is None:
         return first
     days = set(weekdays)
-    for offset in range(MAX_SEARCH_DAYS):
-        candidate = start + timedelta(days=offset)
+    candidate = start
+    for _ in range(MAX_SEARCH_DAYS):
         if candidate.weekday() in days and calendar.closure(candidate) is None:
             return candidate
+        candidate += ONE_DAY
     return first
 
 
@@ -178,11 +190,13 @@ def planned_dates(
             remaining = (horizon_end - day0).days // 7 + 1 - week
             phase_weeks = max(0, remaining)
         step = phase.interval_weeks or 1
+        # Made once, not once a session (a timedelta is made from its keywords at some cost).
+        day_offsets = [timedelta(days=offset) for offset in offsets[: phase.sessions_per_week or 0]]
         for k in range(0, phase_weeks, step):
             week_start = day0 + timedelta(weeks=week + k)
             if phase.sessions_per_week is not None:
-                for offset in offsets[: phase.sessions_per_week]:
-                    day = week_start + timedelta(days=offset)
+                for offset in day_offsets:
+                    day = week_start + offset
                     if phase.weeks is not None or day <= horizon_end:
                         out.append((phase, week + k, day))
             elif phase.weeks is not None or week_start <= horizon_end:
@@ -205,6 +219,21 @@ def schedule(
         raise InputError(f"the plan ends before it starts; check {ref('weeks')} or {ref('until')}", "until")
     if not weekdays:
         raise InputError(f"{ref('days')} lists no weekday", "days")
+    return list(_schedule(start, tuple(weekdays), tuple(phases), calendar, horizon_end))
+
+
+# Patients who start on the same day with the same protocol, weekdays, clinic calendar and
+# horizon have the same session dates: a roster's patients share start days (new patients start
+# on the clinic's session days), so each schedule is laid out once and its sessions (immutable)
+# are shared. Bounded: a few hundred courses of at most 156 weeks stay a few megabytes.
+@functools.lru_cache(maxsize=256)
+def _schedule(
+    start: date,
+    weekdays: tuple[int, ...],
+    phases: tuple[PhaseSpec, ...],
+    calendar: ClinicCalendar,
+    horizon_end: date,
+) -> tuple[ScheduledSession, ...]:
     first_day = first_session_day(start, weekdays, calendar)
     if (horizon_end - first_day).days > MAX_COURSE_WEEKS * 7:
         raise InputError(f"a plan longer than {MAX_COURSE_WEEKS} weeks is not a plan ketplan makes", "weeks")
@@ -251,7 +280,7 @@ def schedule(
         )
         sessions.append(session)
         previous = session
-    return sessions
+    return tuple(sessions)
 
 
 def landing_day(day: date, latest: date, session_days: frozenset[int], calendar: ClinicCalendar) -> tuple[date, bool]:
@@ -267,10 +296,11 @@ def landing_day(day: date, latest: date, session_days: frozenset[int], calendar:
 
 
 def _next_open_day(day: date, calendar: ClinicCalendar) -> date:
-    for offset in range(MAX_SEARCH_DAYS):
-        candidate = day + timedelta(days=offset)
+    candidate = day
+    for _ in range(MAX_SEARCH_DAYS):
         if calendar.closure(candidate) is None:
             return candidate
+        candidate += ONE_DAY
     raise InputError(
         f"no open clinic day within {MAX_SEARCH_DAYS} days of {day.isoformat()}; check {ref('closed')}, {ref('skip')} and {ref('holidays')}",
         "skip",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from datetime import date
 from itertools import combinations, pairwise
 
@@ -12,7 +13,16 @@ from ketplan.core.schedule import WEEKDAY_NAMES, ClinicCalendar, PhaseSpec, chec
 def choose_weekdays(start: date, sessions_per_week: int, min_gap: int, closed: frozenset[int]) -> tuple[int, ...]:
     """A sensible pattern when the user gives none: the earliest open day on or after `start`
     that can anchor the week's sessions spread as evenly as the open days allow."""
-    open_in_order = [d for d in ((start.weekday() + i) % 7 for i in range(7)) if d not in closed]
+    return _weekday_pattern(start.weekday(), sessions_per_week, min_gap, frozenset(closed))
+
+
+# The pattern depends only on the start's weekday, the phase and the closed weekdays: a few hundred
+# combinations at most, each searched once per process instead of once per patient.
+@functools.lru_cache(maxsize=512)
+def _weekday_pattern(
+    first_weekday: int, sessions_per_week: int, min_gap: int, closed: frozenset[int]
+) -> tuple[int, ...]:
+    open_in_order = [d for d in ((first_weekday + i) % 7 for i in range(7)) if d not in closed]
     for first in open_in_order:
         best: tuple[tuple[int, ...], tuple] | None = None
         others = [d for d in range(7) if d not in closed and d != first]

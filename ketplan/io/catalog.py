@@ -26,6 +26,13 @@ MAX_FILE_BYTES = 1_000_000  # a protocol file is a few kB; anything this large i
 
 def shipped_dir() -> Path:
     """The folder of shipped protocol files (installed wheel first, then the source checkout)."""
+    return _shipped_dir()
+
+
+# Found once per process: every roster row that names a shipped protocol looks its file up there,
+# and resolving the package's path cost more than the row's lookup itself.
+@functools.cache
+def _shipped_dir() -> Path:
     package = Path(__file__).resolve().parent.parent  # ketplan/
     installed = package / "protocols"
     if installed.is_dir():
@@ -257,5 +264,5 @@ def _default_protocol(route: str) -> Protocol:
 
 def clear_caches() -> None:
     """Forget every protocol read so far (tests that point `shipped_dir` elsewhere)."""
-    for cached in (_default_protocol, _shipped_file, _shipped):
+    for cached in (_default_protocol, _shipped_file, _shipped, _shipped_dir):
         cached.cache_clear()

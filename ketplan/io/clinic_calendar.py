@@ -45,7 +45,14 @@ def holiday_lookup(code: str, first_year: int, last_year: int) -> Callable[[date
     except (ValueError, KeyError) as error:
         raise InputError(f"{ref('holidays')} {cleaned}: {error}{hint(cleaned)}", "holidays") from None
 
+    # The table's own lookup converts and checks its key on every call, several times a session:
+    # the years asked for are read into a plain dict once. Other days (a checkpoint a week before a
+    # January start) go to the table, which adds their year as it always did.
+    names = {day: str(found) for day, found in table.items() if found}
+
     def name(day: date) -> str | None:
+        if type(day) is date and first_year <= day.year <= last_year:
+            return names.get(day)
         found = table.get(day)
         return str(found) if found else None
 
