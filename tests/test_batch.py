@@ -11,6 +11,7 @@ import csv
 import io
 import json
 import os
+import stat
 import subprocess
 import sys
 import threading
@@ -344,7 +345,9 @@ def test_the_folder_is_synced_once_after_the_last_file_is_named(tmp_path, monkey
 
 def test_a_bug_in_the_writer_thread_surfaces_and_no_thread_is_left(tmp_path, monkeypatch):
     """An exception of the writer that is not a refusal (OutputError) nor one row's bad values is
-    a bug: it stops the batch from the main thread, and nothing more is handed to the writer."""
+    a bug: it stops the batch from the main thread, and nothing more is handed to the writer
+    than the files already in hand when it was raised (FILES_IN_FLIGHT)."""
+    from ketplan.app import roster
     from ketplan.io import files
 
     raised_on_main_thread: list[bool] = []
@@ -360,7 +363,7 @@ def test_a_bug_in_the_writer_thread_surfaces_and_no_thread_is_left(tmp_path, mon
     with pytest.raises(RuntimeError, match="a bug in the writer"):
         list(ics_outcomes(tmp_path, HEADER + GOOD_1 + GOOD_2 + GOOD_3, out))
     assert threading.active_count() == before
-    assert raised_on_main_thread == [False]
+    assert raised_on_main_thread == [False] * roster.FILES_IN_FLIGHT  # P01 and P02, never P03
     assert list(out.iterdir()) == []
 
 
@@ -394,7 +397,8 @@ def test_a_stopped_batch_finishes_the_file_in_hand_and_leaves_no_temporary_file(
         assert next(outcomes).id == "P01"
         outcomes.close()
     names, broken = folder_state(out)
-    assert broken == [] and names[0] == "P01.ics" and set(names) <= {"P01.ics", "P02.ics"}
+    # P01 is named; the files in hand when it stopped (up to FILES_IN_FLIGHT) are whole or absent.
+    assert broken == [] and names[0] == "P01.ics" and set(names) <= {"P01.ics", "P02.ics", "P03.ics"}
     assert synced == [(names, [])]
     assert threading.active_count() == before
 
@@ -791,3 +795,34 @@ def test_a_roster_parses_each_shipped_protocol_file_at_most_once(runner, tmp_pat
     # Finding each route's default reads the files' headers once (8 per route here), then the
     # chosen file is validated once: 2 routes -> at most 2 x 8 + 2; per-row parsing would be 40 x 8.
     assert len(parses) <= 3 * len(list(catalog.shipped_dir().glob("*.toml")))
+
+
+def test_the_writer_threads_keep_the_user_s_umask(tmp_path, monkeypatch):
+    """The umask is read by setting it and back: two writer threads doing that at once would read
+    each other's value (a 0o644 calendar under umask 077) and could leave the wrong one set."""
+    from ketplan.io import files
+
+    slow_disk(monkeypatch, 0.02)
+    files.process_umask.cache_clear()
+    real_umask = os.umask
+    callers: list[bool] = []
+
+    def umask(mask: int) -> int:
+        callers.append(threading.current_thread() is threading.main_thread())
+        return real_umask(mask)
+
+    previous = os.umask(0o077)
+    monkeypatch.setattr(files.os, "umask", umask)
+    try:
+        out = tmp_path / "calendars"
+        out.mkdir()
+        rows = HEADER + "".join(f"Q{i:02d},iv,2026-12-07,70kg,4,,,\n" for i in range(12))
+        outcomes = list(ics_outcomes(tmp_path, rows, out))
+        assert all(o.planned for o in outcomes) and len(outcomes) == 12
+        modes = {stat.S_IMODE(p.stat().st_mode) for p in out.iterdir()}
+        assert modes == {0o600}
+        assert callers and all(callers)  # read once, by the main thread, before the writers start
+        assert real_umask(0o077) == 0o077  # still the user's
+    finally:
+        real_umask(previous)
+        files.process_umask.cache_clear()

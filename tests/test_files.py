@@ -26,7 +26,7 @@ def test_writes_new_file(tmp_path):
     write_output(DATA, target, force=False)
     assert target.read_bytes() == DATA
     assert leftovers(tmp_path) == []
-    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~files._umask()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o666 & ~files.process_umask()
 
 
 def test_str_is_written_as_utf8(tmp_path):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import stat
 import sys
@@ -269,7 +270,7 @@ class AtomicFile:
             self.handle.flush()
             os.fsync(self.handle.fileno())
             self.handle.close()
-            os.chmod(self.tmp, self.mode if self.mode is not None else 0o666 & ~_umask())
+            os.chmod(self.tmp, self.mode if self.mode is not None else 0o666 & ~process_umask())
             if self.force:
                 os.replace(self.tmp, self.path)
             else:
@@ -392,7 +393,11 @@ def _claim_and_replace(tmp: str, path: Path, exists: OutputError) -> None:
         raise
 
 
-def _umask() -> int:
+@functools.cache
+def process_umask() -> int:
+    """The process's umask, read once: reading it means setting it and back, which two threads
+    must never do at once (one would read the other's value and leave it set), so a caller that
+    writes from threads reads it before they start (the roster's _FileWriter)."""
     mask = os.umask(0o022)
     os.umask(mask)
     return mask
